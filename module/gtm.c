@@ -1,0 +1,167 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+/*!
+ * \file
+ *
+ * \brief mod-gtm: module glue (schema, check, load/unload, query hook).
+ *
+ * An instance is created per zone on every load and reload; health and
+ * probing live in the process-wide registry, so they survive reloads.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <knot/module.h>
+
+#include "answer.h"
+#include "conf.h"
+#include "registry.h"
+#include "table.h"
+
+#define MOD_CONFIG_FILE	"\x0B""config-file"
+#define MOD_ENABLED	"\x07""enabled"
+
+static const yp_item_t gtm_mod_conf[] = {
+	{ MOD_CONFIG_FILE, YP_TSTR,  YP_VNONE },
+	{ MOD_ENABLED,     YP_TBOOL, YP_VBOOL = { true } },
+	{ NULL }
+};
+
+/*! Statistics counters (registration order). */
+enum {
+	CTR_ANSWERS = 0,
+};
+
+static char *outcome_idx_str(uint32_t idx, uint32_t count)
+{
+	(void)count;
+	return strdup(gtm_outcome_str((gtm_outcome_t)idx));
+}
+
+static int gtm_conf_check(knotd_conf_check_args_t *args)
+{
+	static char err[GTM_CONF_ERR_LEN];
+
+	knotd_conf_t file = knotd_conf_check_item(args, MOD_CONFIG_FILE);
+	if (file.count == 0) {
+		args->err_str = "no config-file specified";
+		return KNOT_EINVAL;
+	}
+
+	gtm_conf_t *conf = NULL;
+	int ret = gtm_conf_parse(file.single.string, &conf, err, sizeof(err));
+	gtm_conf_free(conf);
+	if (ret != KNOT_EOK) {
+		args->err_str = err;
+	}
+	return ret;
+}
+
+static knotd_in_state_t gtm_process(knotd_in_state_t state, knot_pkt_t *pkt,
+                                    knotd_qdata_t *qdata, knotd_mod_t *mod)
+{
+	/* Already answered by another module. */
+	if (state == KNOTD_IN_STATE_HIT || state == KNOTD_IN_STATE_FOLLOW) {
+		return state;
+	}
+
+	const gtm_table_t *table = knotd_mod_ctx(mod);
+	gtm_outcome_t outcome;
+	int ret = gtm_answer(table, pkt, qdata, &outcome);
+	if (outcome != GTM_OUT_PASS) {
+		knotd_mod_stats_incr(mod, qdata->params->thread_id, CTR_ANSWERS,
+		                     outcome, 1);
+	}
+
+	switch (ret) {
+	case KNOT_EOK:
+		break;
+	case KNOT_ESPACE:
+		return KNOTD_IN_STATE_TRUNC;
+	default:
+		return KNOTD_IN_STATE_ERROR;
+	}
+
+	switch (outcome) {
+	case GTM_OUT_FIRST:
+	case GTM_OUT_FAILOVER:
+	case GTM_OUT_ALL_DOWN:
+		knot_wire_set_aa(pkt->wire);
+		return KNOTD_IN_STATE_HIT;
+	default:
+		return state; /* The zone answers. */
+	}
+}
+
+static int gtm_load(knotd_mod_t *mod)
+{
+	knotd_conf_t enabled = knotd_conf_mod(mod, MOD_ENABLED);
+	if (!enabled.single.boolean) {
+		knotd_mod_log(mod, LOG_INFO, "disabled, the zone's records answer");
+		return KNOT_EOK;
+	}
+
+	char err[GTM_CONF_ERR_LEN];
+	knotd_conf_t file = knotd_conf_mod(mod, MOD_CONFIG_FILE);
+	gtm_conf_t *conf = NULL;
+	int ret = gtm_conf_parse(file.single.string, &conf, err, sizeof(err));
+	if (ret != KNOT_EOK) {
+		knotd_mod_log(mod, LOG_ERR, "%s", err);
+		return ret;
+	}
+
+	ret = gtm_registry_acquire(mod);
+	if (ret != KNOT_EOK) {
+		knotd_mod_log(mod, LOG_ERR, "failed to start prober (%s)",
+		              knot_strerror(ret));
+		gtm_conf_free(conf);
+		return ret;
+	}
+
+	gtm_table_t *table = NULL;
+	ret = gtm_table_build(conf, mod, &table);
+	if (ret != KNOT_EOK) {
+		knotd_mod_log(mod, LOG_ERR, "failed to prepare names (%s)",
+		              knot_strerror(ret));
+		gtm_conf_free(conf);
+		gtm_registry_release(mod);
+		return ret;
+	}
+	knotd_mod_ctx_set(mod, table);
+
+	ret = knotd_mod_stats_add(mod, "answers", GTM_OUT_PASS, outcome_idx_str);
+	if (ret == KNOT_EOK) {
+		ret = knotd_mod_in_hook(mod, KNOTD_STAGE_PREANSWER, gtm_process);
+	}
+	if (ret != KNOT_EOK) {
+		gtm_table_free(table);
+		knotd_mod_ctx_set(mod, NULL);
+		gtm_registry_release(mod);
+		return ret;
+	}
+
+	knotd_mod_log(mod, LOG_INFO, "loaded %zu names from %s", table->count,
+	              file.single.string);
+	return KNOT_EOK;
+}
+
+static void gtm_unload(knotd_mod_t *mod)
+{
+	gtm_table_t *table = knotd_mod_ctx(mod);
+	if (table == NULL) {
+		return; /* Disabled instance. */
+	}
+	gtm_table_free(table);
+	knotd_mod_ctx_set(mod, NULL);
+	gtm_registry_release(mod);
+}
+
+KNOTD_MOD_API(gtm, KNOTD_MOD_FLAG_SCOPE_ZONE, gtm_load, gtm_unload,
+              gtm_mod_conf, gtm_conf_check);

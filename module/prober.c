@@ -1,0 +1,366 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+/*!
+ * \file
+ *
+ * \brief The prober thread: timers, non-blocking probes, health publication.
+ *
+ * One thread per process. Each target has one timer (gtm_target_t.wake_ms):
+ * the start of its next probe while idle, the probe deadline while a probe
+ * is in flight. Probe sockets are watched with epoll. When a state changes
+ * a new immutable health snapshot replaces the old one by an RCU pointer
+ * swap; the old one is freed after a grace period, here, never on the
+ * query path.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "registry.h"
+#include "registry_int.h"
+
+#define WAKE_TAG	UINT64_MAX
+#define MAX_EVENTS	256
+#define MAX_WAIT_MS	1000
+#define BUSY_RETRY_MS	10
+
+static uint32_t rand_below(uint32_t bound)
+{
+	static __thread uint64_t state;
+	if (state == 0) {
+		state = gtm_now_ms() ^ (uint64_t)(uintptr_t)&state;
+	}
+	/* xorshift64 */
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return (bound == 0) ? 0 : (uint32_t)(state % bound);
+}
+
+void gtm_prober_wake(void)
+{
+	if (gtm_reg.wakefd >= 0) {
+		uint64_t one = 1;
+		if (write(gtm_reg.wakefd, &one, sizeof(one)) < 0) {
+			/* Counter full: the prober is awake anyway. */
+		}
+	}
+}
+
+static void log_change(gtm_target_t *t)
+{
+	if (t->ref_count == 0) {
+		return;
+	}
+	const gtm_ref_t *ref = &t->refs[0];
+	char more[32] = "";
+	if (t->ref_count > 1) {
+		snprintf(more, sizeof(more), " (+%u more)", t->ref_count - 1);
+	}
+
+	const char *what;
+	unsigned run, need;
+	int prio;
+	if (t->sm.state == GTM_HEALTH_UP) {
+		what = "successes";
+		run = t->sm.ok_run;
+		need = t->spec.rise;
+		prio = LOG_NOTICE;
+	} else {
+		what = "failures";
+		run = t->sm.fail_run;
+		need = t->spec.fall;
+		prio = LOG_WARNING;
+	}
+
+	if (!t->probed) {
+		knotd_mod_log(ref->mod, (t->sm.state == GTM_HEALTH_UP) ? LOG_INFO : prio,
+		              "%s%s %s (%s, first check)", ref->label, more,
+		              gtm_health_str(t->sm.state), t->reason);
+	} else {
+		knotd_mod_log(ref->mod, prio, "%s%s %s (%s, %u/%u %s)", ref->label,
+		              more, gtm_health_str(t->sm.state), t->reason,
+		              (run < need) ? run : need, need, what);
+	}
+}
+
+static void probe_release(gtm_target_t *t)
+{
+	if (t->probe == NULL) {
+		return;
+	}
+	if (gtm_reg.probe_pool_len < GTM_MAX_INFLIGHT) {
+		gtm_reg.probe_pool[gtm_reg.probe_pool_len++] = t->probe;
+	} else {
+		free(t->probe);
+	}
+	t->probe = NULL;
+	gtm_reg.inflight--;
+}
+
+void gtm_prober_cancel(gtm_target_t *t)
+{
+	if (t->probe != NULL) {
+		if (t->probe->fd >= 0) {
+			(void)gtm_probe_abort(t->probe);
+		}
+		probe_release(t);
+	}
+}
+
+/*! Records a finished probe and schedules the next one. */
+static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
+{
+	bool ok = (status == GTM_PROBE_OK);
+	snprintf(t->reason, sizeof(t->reason), "%s", t->probe->reason);
+	probe_release(t);
+
+	if (gtm_health_sm_update(&t->sm, ok, t->spec.rise, t->spec.fall, now)) {
+		log_change(t);
+		gtm_reg.dirty = true;
+	}
+
+	uint32_t interval = t->spec.interval_ms;
+	if (!t->probed) {
+		/* Spread the phases of targets started together. */
+		interval = interval / 2 + rand_below(interval / 2 + 1);
+	}
+	t->probed = true;
+	t->wake_ms = now + interval;
+	gtm_heap_update(t);
+}
+
+static void probe_begin(gtm_target_t *t, uint64_t now)
+{
+	if (gtm_reg.inflight >= GTM_MAX_INFLIGHT) {
+		t->wake_ms = now + BUSY_RETRY_MS;
+		gtm_heap_update(t);
+		return;
+	}
+	if (gtm_reg.probe_pool_len > 0) {
+		t->probe = gtm_reg.probe_pool[--gtm_reg.probe_pool_len];
+	} else {
+		t->probe = malloc(sizeof(*t->probe));
+		if (t->probe == NULL) {
+			t->wake_ms = now + BUSY_RETRY_MS;
+			gtm_heap_update(t);
+			return;
+		}
+	}
+	gtm_reg.inflight++;
+
+	gtm_probe_status_t status = gtm_probe_start(t->probe, &t->spec);
+	if (status != GTM_PROBE_PENDING) {
+		probe_done(t, status, now);
+		return;
+	}
+
+	struct epoll_event ev = {
+		.events = t->probe->events,
+		.data.u64 = ((uint64_t)t->gen << 32) | t->slot,
+	};
+	if (epoll_ctl(gtm_reg.epfd, EPOLL_CTL_ADD, t->probe->fd, &ev) != 0) {
+		(void)gtm_probe_abort(t->probe);
+		snprintf(t->probe->reason, sizeof(t->probe->reason),
+		         "epoll failed (%s)", strerror(errno));
+		probe_done(t, GTM_PROBE_FAIL, now);
+		return;
+	}
+	t->wake_ms = now + t->spec.timeout_ms;
+	gtm_heap_update(t);
+}
+
+static void handle_event(const struct epoll_event *ev, uint64_t now)
+{
+	uint32_t slot = (uint32_t)ev->data.u64;
+	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
+	gtm_target_t *t = (slot < gtm_reg.slot_count) ? gtm_reg.targets[slot] : NULL;
+	if (t == NULL || t->gen != gen || t->probe == NULL) {
+		return; /* Stale event of a removed or finished probe. */
+	}
+
+	uint32_t before = t->probe->events;
+	gtm_probe_status_t status = gtm_probe_io(t->probe, ev->events);
+	if (status != GTM_PROBE_PENDING) {
+		probe_done(t, status, now);
+		return;
+	}
+	if (t->probe->events != before) {
+		struct epoll_event mod = { .events = t->probe->events, .data = ev->data };
+		if (epoll_ctl(gtm_reg.epfd, EPOLL_CTL_MOD, t->probe->fd, &mod) != 0) {
+			(void)gtm_probe_abort(t->probe);
+			snprintf(t->probe->reason, sizeof(t->probe->reason),
+			         "epoll failed (%s)", strerror(errno));
+			probe_done(t, GTM_PROBE_FAIL, now);
+		}
+	}
+}
+
+static void run_timers(uint64_t now)
+{
+	while (gtm_reg.heap_len > 0) {
+		gtm_target_t *t = gtm_reg.targets[gtm_reg.heap[0]];
+		if (t->wake_ms > now) {
+			break;
+		}
+		if (t->probe != NULL) {
+			probe_done(t, gtm_probe_abort(t->probe), now);
+		} else {
+			probe_begin(t, now);
+		}
+	}
+}
+
+/*! Builds the next snapshot (under the lock); the caller publishes it. */
+static gtm_health_snap_t *snapshot_build(void)
+{
+	uint32_t count = gtm_reg.slot_count;
+	gtm_health_snap_t *snap = malloc(sizeof(*snap) + count);
+	if (snap == NULL) {
+		return NULL;
+	}
+	snap->version = gtm_reg.version + 1;
+	snap->count = count;
+	for (uint32_t s = 0; s < count; s++) {
+		gtm_target_t *t = gtm_reg.targets[s];
+		snap->state[s] = (t != NULL) ? t->sm.state : GTM_HEALTH_UNKNOWN;
+	}
+	return snap;
+}
+
+static int wait_timeout(uint64_t now)
+{
+	if (gtm_reg.heap_len == 0) {
+		return MAX_WAIT_MS;
+	}
+	uint64_t wake = gtm_reg.targets[gtm_reg.heap[0]]->wake_ms;
+	if (wake <= now) {
+		return 0;
+	}
+	return (wake - now > MAX_WAIT_MS) ? MAX_WAIT_MS : (int)(wake - now);
+}
+
+static void *prober_main(void *arg)
+{
+	(void)arg;
+	struct epoll_event events[MAX_EVENTS];
+
+	rcu_register_thread();
+	pthread_mutex_lock(&gtm_reg.lock);
+
+	while (!gtm_reg.stop) {
+		uint64_t now = gtm_now_ms();
+		run_timers(now);
+
+		if (gtm_reg.dirty) {
+			gtm_health_snap_t *snap = snapshot_build();
+			if (snap != NULL) {
+				gtm_reg.dirty = false;
+				gtm_reg.version = snap->version;
+				gtm_health_snap_t *old = rcu_xchg_pointer(&gtm_health_current, snap);
+				pthread_mutex_unlock(&gtm_reg.lock);
+				synchronize_rcu();
+				free(old);
+				pthread_mutex_lock(&gtm_reg.lock);
+				continue;
+			}
+		}
+
+		int timeout = wait_timeout(now);
+		pthread_mutex_unlock(&gtm_reg.lock);
+		int n = epoll_wait(gtm_reg.epfd, events, MAX_EVENTS, timeout);
+		pthread_mutex_lock(&gtm_reg.lock);
+
+		now = gtm_now_ms();
+		for (int i = 0; i < n; i++) {
+			if (events[i].data.u64 == WAKE_TAG) {
+				uint64_t val;
+				if (read(gtm_reg.wakefd, &val, sizeof(val)) < 0) {
+					/* Nothing to read: spurious wake-up. */
+				}
+				continue;
+			}
+			handle_event(&events[i], now);
+		}
+	}
+
+	pthread_mutex_unlock(&gtm_reg.lock);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+int gtm_prober_start(void)
+{
+	int ret = KNOT_ERROR;
+	sigset_t all, old;
+
+	gtm_reg.epfd = epoll_create1(EPOLL_CLOEXEC);
+	gtm_reg.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (gtm_reg.epfd < 0 || gtm_reg.wakefd < 0) {
+		ret = knot_map_errno();
+		goto fail;
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = WAKE_TAG };
+	if (epoll_ctl(gtm_reg.epfd, EPOLL_CTL_ADD, gtm_reg.wakefd, &ev) != 0) {
+		ret = knot_map_errno();
+		goto fail;
+	}
+
+	/* The thread must not take the server's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	gtm_reg.stop = false;
+	int err = pthread_create(&gtm_reg.thread, NULL, prober_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		ret = knot_map_errno_code(err);
+		goto fail;
+	}
+	gtm_reg.running = true;
+	return KNOT_EOK;
+fail:
+	if (gtm_reg.epfd >= 0) {
+		close(gtm_reg.epfd);
+	}
+	if (gtm_reg.wakefd >= 0) {
+		close(gtm_reg.wakefd);
+	}
+	gtm_reg.epfd = gtm_reg.wakefd = -1;
+	return ret;
+}
+
+void gtm_prober_stop(void)
+{
+	pthread_mutex_lock(&gtm_reg.lock);
+	if (!gtm_reg.running) {
+		pthread_mutex_unlock(&gtm_reg.lock);
+		return;
+	}
+	gtm_reg.stop = true;
+	gtm_prober_wake();
+	pthread_mutex_unlock(&gtm_reg.lock);
+
+	pthread_join(gtm_reg.thread, NULL);
+
+	pthread_mutex_lock(&gtm_reg.lock);
+	gtm_reg.running = false;
+	close(gtm_reg.epfd);
+	close(gtm_reg.wakefd);
+	gtm_reg.epfd = gtm_reg.wakefd = -1;
+	while (gtm_reg.probe_pool_len > 0) {
+		free(gtm_reg.probe_pool[--gtm_reg.probe_pool_len]);
+	}
+	pthread_mutex_unlock(&gtm_reg.lock);
+}

@@ -1,0 +1,362 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "registry.h"
+#include "registry_int.h"
+
+#define NO_SLOT		UINT32_MAX
+#define HEAP_NONE	UINT32_MAX
+
+gtm_registry_t gtm_reg = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.epfd = -1,
+	.wakefd = -1,
+};
+
+gtm_health_snap_t *gtm_health_current = NULL;
+
+uint64_t gtm_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Timer heap (min-heap of slots by wake_ms). */
+
+static bool heap_less(uint32_t a, uint32_t b)
+{
+	return gtm_reg.targets[gtm_reg.heap[a]]->wake_ms <
+	       gtm_reg.targets[gtm_reg.heap[b]]->wake_ms;
+}
+
+static void heap_swap(uint32_t a, uint32_t b)
+{
+	uint32_t tmp = gtm_reg.heap[a];
+	gtm_reg.heap[a] = gtm_reg.heap[b];
+	gtm_reg.heap[b] = tmp;
+	gtm_reg.targets[gtm_reg.heap[a]]->heap_idx = a;
+	gtm_reg.targets[gtm_reg.heap[b]]->heap_idx = b;
+}
+
+static void heap_sift(uint32_t i)
+{
+	while (i > 0 && heap_less(i, (i - 1) / 2)) {
+		heap_swap(i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, min = i;
+		if (l < gtm_reg.heap_len && heap_less(l, min)) {
+			min = l;
+		}
+		if (r < gtm_reg.heap_len && heap_less(r, min)) {
+			min = r;
+		}
+		if (min == i) {
+			return;
+		}
+		heap_swap(i, min);
+		i = min;
+	}
+}
+
+void gtm_heap_update(gtm_target_t *t)
+{
+	if (t->heap_idx == HEAP_NONE) {
+		t->heap_idx = gtm_reg.heap_len++;
+		gtm_reg.heap[t->heap_idx] = t->slot;
+	}
+	heap_sift(t->heap_idx);
+}
+
+void gtm_heap_remove(gtm_target_t *t)
+{
+	uint32_t i = t->heap_idx;
+	if (i == HEAP_NONE) {
+		return;
+	}
+	uint32_t last = --gtm_reg.heap_len;
+	if (i != last) {
+		heap_swap(i, last);
+		heap_sift(i);
+	}
+	t->heap_idx = HEAP_NONE;
+}
+
+/* Hash of targets by specification. */
+
+static int buckets_resize(uint32_t count)
+{
+	uint32_t *buckets = malloc(count * sizeof(*buckets));
+	if (buckets == NULL) {
+		return KNOT_ENOMEM;
+	}
+	memset(buckets, 0xff, count * sizeof(*buckets));
+	for (uint32_t s = 0; s < gtm_reg.slot_count; s++) {
+		gtm_target_t *t = gtm_reg.targets[s];
+		if (t != NULL) {
+			uint32_t b = t->hash & (count - 1);
+			t->hnext = buckets[b];
+			buckets[b] = s;
+		}
+	}
+	free(gtm_reg.buckets);
+	gtm_reg.buckets = buckets;
+	gtm_reg.bucket_count = count;
+	return KNOT_EOK;
+}
+
+static gtm_target_t *hash_find(const gtm_target_spec_t *spec, uint64_t hash)
+{
+	if (gtm_reg.bucket_count == 0) {
+		return NULL;
+	}
+	uint32_t s = gtm_reg.buckets[hash & (gtm_reg.bucket_count - 1)];
+	while (s != NO_SLOT) {
+		gtm_target_t *t = gtm_reg.targets[s];
+		if (t->hash == hash && gtm_target_spec_equal(&t->spec, spec)) {
+			return t;
+		}
+		s = t->hnext;
+	}
+	return NULL;
+}
+
+static void hash_unlink(gtm_target_t *t)
+{
+	uint32_t *link = &gtm_reg.buckets[t->hash & (gtm_reg.bucket_count - 1)];
+	while (*link != t->slot) {
+		link = &gtm_reg.targets[*link]->hnext;
+	}
+	*link = t->hnext;
+}
+
+/* Slots. */
+
+static int slots_reserve(void)
+{
+	if (gtm_reg.slot_count < gtm_reg.slot_cap) {
+		return KNOT_EOK;
+	}
+	uint32_t cap = (gtm_reg.slot_cap == 0) ? 64 : 2 * gtm_reg.slot_cap;
+	gtm_target_t **targets = realloc(gtm_reg.targets, cap * sizeof(*targets));
+	if (targets != NULL) {
+		gtm_reg.targets = targets;
+	}
+	uint32_t *heap = realloc(gtm_reg.heap, cap * sizeof(*heap));
+	if (heap != NULL) {
+		gtm_reg.heap = heap;
+	}
+	uint32_t *free_slots = realloc(gtm_reg.free_slots, cap * sizeof(*free_slots));
+	if (free_slots != NULL) {
+		gtm_reg.free_slots = free_slots;
+	}
+	uint64_t *free_version = realloc(gtm_reg.free_version, cap * sizeof(*free_version));
+	if (free_version != NULL) {
+		gtm_reg.free_version = free_version;
+	}
+	if (targets == NULL || heap == NULL || free_slots == NULL || free_version == NULL) {
+		return KNOT_ENOMEM;
+	}
+	gtm_reg.slot_cap = cap;
+	return KNOT_EOK;
+}
+
+/*!
+ * A freed slot is reused only after a snapshot without its old state was
+ * published, so a new target never inherits another target's health.
+ */
+static uint32_t slot_alloc(void)
+{
+	for (uint32_t i = 0; i < gtm_reg.free_count; i++) {
+		if (gtm_reg.free_version[i] <= gtm_reg.version) {
+			uint32_t slot = gtm_reg.free_slots[i];
+			gtm_reg.free_count--;
+			gtm_reg.free_slots[i] = gtm_reg.free_slots[gtm_reg.free_count];
+			gtm_reg.free_version[i] = gtm_reg.free_version[gtm_reg.free_count];
+			return slot;
+		}
+	}
+	if (slots_reserve() != KNOT_EOK) {
+		return NO_SLOT;
+	}
+	gtm_reg.targets[gtm_reg.slot_count] = NULL;
+	return gtm_reg.slot_count++;
+}
+
+static void slot_free(uint32_t slot)
+{
+	gtm_reg.targets[slot] = NULL;
+	gtm_reg.free_slots[gtm_reg.free_count] = slot;
+	gtm_reg.free_version[gtm_reg.free_count] = gtm_reg.version + 1;
+	gtm_reg.free_count++;
+	gtm_reg.dirty = true;
+}
+
+static void target_free(gtm_target_t *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	free((char *)t->spec.path);
+	free((char *)t->spec.host);
+	free(t->refs);
+	free(t);
+}
+
+static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
+{
+	gtm_target_t *t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		return NULL;
+	}
+	t->spec = *spec;
+	t->spec.path = (spec->path != NULL) ? strdup(spec->path) : NULL;
+	t->spec.host = (spec->host != NULL) ? strdup(spec->host) : NULL;
+	if ((spec->path != NULL && t->spec.path == NULL) ||
+	    (spec->host != NULL && t->spec.host == NULL)) {
+		target_free(t);
+		return NULL;
+	}
+	t->hash = hash;
+	t->heap_idx = HEAP_NONE;
+	t->gen = ++gtm_reg.gen_counter;
+	t->sm.state = GTM_HEALTH_UNKNOWN;
+	return t;
+}
+
+static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label)
+{
+	gtm_ref_t *refs = realloc(t->refs, (t->ref_count + 1) * sizeof(*refs));
+	if (refs == NULL) {
+		return KNOT_ENOMEM;
+	}
+	t->refs = refs;
+	refs[t->ref_count].mod = mod;
+	snprintf(refs[t->ref_count].label, sizeof(refs->label), "%s", label);
+	t->ref_count++;
+	return KNOT_EOK;
+}
+
+int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
+                            const char *label, uint32_t *slot)
+{
+	int ret = KNOT_ENOMEM;
+	uint64_t hash = gtm_target_spec_hash(spec);
+
+	pthread_mutex_lock(&gtm_reg.lock);
+
+	gtm_target_t *t = hash_find(spec, hash);
+	if (t != NULL) {
+		ret = ref_add(t, mod, label);
+		*slot = t->slot;
+		goto done;
+	}
+
+	if (gtm_reg.target_count + 1 > gtm_reg.bucket_count &&
+	    buckets_resize(gtm_reg.bucket_count ? 2 * gtm_reg.bucket_count : 64) != KNOT_EOK) {
+		goto done;
+	}
+	t = target_new(spec, hash);
+	if (t == NULL) {
+		goto done;
+	}
+	if (ref_add(t, mod, label) != KNOT_EOK) {
+		target_free(t);
+		goto done;
+	}
+	t->slot = slot_alloc();
+	if (t->slot == NO_SLOT) {
+		target_free(t);
+		goto done;
+	}
+	gtm_reg.targets[t->slot] = t;
+	uint32_t b = hash & (gtm_reg.bucket_count - 1);
+	t->hnext = gtm_reg.buckets[b];
+	gtm_reg.buckets[b] = t->slot;
+	gtm_reg.target_count++;
+
+	/* Probe at once. */
+	t->wake_ms = gtm_now_ms();
+	gtm_heap_update(t);
+	gtm_prober_wake();
+
+	*slot = t->slot;
+	ret = KNOT_EOK;
+done:
+	pthread_mutex_unlock(&gtm_reg.lock);
+	return ret;
+}
+
+void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
+{
+	pthread_mutex_lock(&gtm_reg.lock);
+
+	gtm_target_t *t = (slot < gtm_reg.slot_count) ? gtm_reg.targets[slot] : NULL;
+	if (t == NULL) {
+		goto done;
+	}
+	for (uint32_t i = 0; i < t->ref_count; i++) {
+		if (t->refs[i].mod == mod) {
+			memmove(&t->refs[i], &t->refs[i + 1],
+			        (t->ref_count - i - 1) * sizeof(*t->refs));
+			t->ref_count--;
+			break;
+		}
+	}
+	if (t->ref_count > 0) {
+		goto done;
+	}
+
+	gtm_prober_cancel(t);
+	gtm_heap_remove(t);
+	hash_unlink(t);
+	slot_free(slot);
+	gtm_reg.target_count--;
+	target_free(t);
+	gtm_prober_wake();
+done:
+	pthread_mutex_unlock(&gtm_reg.lock);
+}
+
+int gtm_registry_acquire(knotd_mod_t *mod)
+{
+	(void)mod;
+	int ret = KNOT_EOK;
+
+	pthread_mutex_lock(&gtm_reg.lock);
+	if (gtm_reg.users == 0) {
+		ret = gtm_prober_start();
+	}
+	if (ret == KNOT_EOK) {
+		gtm_reg.users++;
+	}
+	pthread_mutex_unlock(&gtm_reg.lock);
+
+	return ret;
+}
+
+void gtm_registry_release(knotd_mod_t *mod)
+{
+	(void)mod;
+	bool last;
+
+	pthread_mutex_lock(&gtm_reg.lock);
+	last = (--gtm_reg.users == 0);
+	pthread_mutex_unlock(&gtm_reg.lock);
+
+	if (last) {
+		gtm_prober_stop();
+	}
+}

@@ -1,0 +1,84 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+/*!
+ * \file
+ *
+ * \brief Process-wide health registry shared by every module instance.
+ *
+ * Lives in .so-global storage: module instances come and go on every
+ * reload (the new one is loaded before the old one is unloaded), while
+ * targets, their health and the prober thread stay. Instances take
+ * references on targets; a target without references stops being probed.
+ *
+ * The query path reads health with gtm_registry_health() inside an RCU
+ * read-side critical section; the snapshot is immutable and replaced by
+ * the prober with an RCU pointer swap.
+ */
+
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <knot/module.h>
+#include <urcu.h>
+
+#include "health.h"
+#include "target.h"
+
+/*! Immutable health snapshot published to the query path. */
+typedef struct {
+	uint64_t version;   /*!< Increases with every publication. */
+	uint32_t count;     /*!< Number of slots. */
+	uint8_t state[];    /*!< gtm_health_t by slot. */
+} gtm_health_snap_t;
+
+/*! Pointer to the current snapshot (read with rcu_dereference). */
+extern gtm_health_snap_t *gtm_health_current;
+
+/*!
+ * Current health snapshot; call inside rcu_read_lock()/rcu_read_unlock().
+ */
+static inline const gtm_health_snap_t *gtm_registry_health(void)
+{
+	return rcu_dereference(gtm_health_current);
+}
+
+/*!
+ * Takes a reference on the registry for a module instance, starting the
+ * prober thread on first use.
+ *
+ * \return KNOT_EOK or an error (thread could not start).
+ */
+int gtm_registry_acquire(knotd_mod_t *mod);
+
+/*!
+ * Drops a module instance's reference; the last one stops the prober.
+ */
+void gtm_registry_release(knotd_mod_t *mod);
+
+/*!
+ * Finds or creates the target for a specification and references it.
+ *
+ * A new target is probed at once. The specification is copied.
+ *
+ * \param[in]  spec   Target specification.
+ * \param[in]  mod    Referencing instance (used for state-change logs).
+ * \param[in]  label  Label for logs, e.g. "gtm.example.com. origins/192.0.2.1".
+ * \param[out] slot   Health slot of the target.
+ *
+ * \return KNOT_EOK or KNOT_ENOMEM.
+ */
+int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
+                            const char *label, uint32_t *slot);
+
+/*!
+ * Drops one reference of an instance on a target.
+ */
+void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod);

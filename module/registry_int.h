@@ -1,0 +1,110 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+/*!
+ * \file
+ *
+ * \brief Registry internals shared by registry.c and prober.c.
+ *
+ * Everything here is protected by gtm_reg.lock. The prober thread holds the
+ * lock while it processes timers and events and releases it only while it
+ * waits in epoll_wait() and while it waits for an RCU grace period.
+ */
+
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <knot/module.h>
+
+#include "health.h"
+#include "probe.h"
+#include "target.h"
+
+/*! Maximum number of probes in flight at once. */
+#define GTM_MAX_INFLIGHT	1024
+/*! Length of a target label in logs. */
+#define GTM_LABEL_LEN		160
+
+/*! A reference of a module instance on a target. */
+typedef struct {
+	knotd_mod_t *mod;            /*!< Referencing instance. */
+	char label[GTM_LABEL_LEN];   /*!< "owner. pool/address". */
+} gtm_ref_t;
+
+/*! One probed target. */
+typedef struct {
+	gtm_target_spec_t spec;      /*!< Specification (strings owned). */
+	uint64_t hash;               /*!< Hash of spec. */
+	uint32_t slot;               /*!< Health slot (index in gtm_reg.targets). */
+	uint32_t gen;                /*!< Generation, tags epoll events. */
+	uint32_t hnext;              /*!< Next slot in the hash chain. */
+	uint32_t heap_idx;           /*!< Position in the timer heap. */
+	uint64_t wake_ms;            /*!< Next timer: probe start or deadline. */
+	gtm_ref_t *refs;             /*!< Referencing instances. */
+	uint32_t ref_count;
+	gtm_health_sm_t sm;          /*!< Rise/fall state machine. */
+	gtm_probe_t *probe;          /*!< Probe in flight, NULL when idle. */
+	bool probed;                 /*!< At least one result received. */
+	char reason[GTM_PROBE_REASON]; /*!< Last result reason. */
+} gtm_target_t;
+
+/*! The process-wide registry. */
+typedef struct {
+	pthread_mutex_t lock;
+	unsigned users;              /*!< Module instances holding the registry. */
+
+	gtm_target_t **targets;      /*!< By slot, NULL when free. */
+	uint32_t slot_count;         /*!< Slots in use or freed (array length used). */
+	uint32_t slot_cap;
+	uint32_t *free_slots;        /*!< Freed slots ... */
+	uint64_t *free_version;      /*!< ... reusable once this version is published. */
+	uint32_t free_count;
+	uint32_t target_count;
+
+	uint32_t *buckets;           /*!< Hash buckets (slot heads). */
+	uint32_t bucket_count;       /*!< Power of two. */
+
+	uint32_t *heap;              /*!< Timer min-heap of slots by wake_ms. */
+	uint32_t heap_len;
+
+	gtm_probe_t *probe_pool[GTM_MAX_INFLIGHT]; /*!< Idle probe objects. */
+	unsigned probe_pool_len;
+	unsigned inflight;
+
+	uint64_t version;            /*!< Last published snapshot version. */
+	bool dirty;                  /*!< Health changed since last publication. */
+	uint32_t gen_counter;
+
+	pthread_t thread;
+	bool running;
+	bool stop;
+	int epfd;
+	int wakefd;
+} gtm_registry_t;
+
+extern gtm_registry_t gtm_reg;
+
+/*! Monotonic clock in milliseconds. */
+uint64_t gtm_now_ms(void);
+
+/*! Timer heap: insert or move a target to its new wake_ms. */
+void gtm_heap_update(gtm_target_t *t);
+/*! Timer heap: remove a target. */
+void gtm_heap_remove(gtm_target_t *t);
+
+/*! Wakes the prober thread (after timers changed). */
+void gtm_prober_wake(void);
+/*! Starts the prober thread. */
+int gtm_prober_start(void);
+/*! Stops and joins the prober thread (called without the lock). */
+void gtm_prober_stop(void);
+/*! Ends a probe in flight without a result (target removed). */
+void gtm_prober_cancel(gtm_target_t *t);
