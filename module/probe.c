@@ -1,0 +1,219 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "probe_int.h"
+
+void gtm_probe_set_reason(gtm_probe_t *p, const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	(void)vsnprintf(p->reason, sizeof(p->reason), fmt, args);
+	va_end(args);
+}
+
+gtm_probe_status_t gtm_probe_finish(gtm_probe_t *p, gtm_probe_status_t status)
+{
+	if (p->fd >= 0) {
+		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+		(void)setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+		(void)close(p->fd);
+		p->fd = -1;
+	}
+	p->events = 0;
+	p->phase = GTM_PHASE_IDLE;
+	return status;
+}
+
+/*
+ * Reason for a socket error:
+ *
+ *   err                 reason
+ *   ------------------  ----------------------------
+ *   ECONNREFUSED        "connect refused"
+ *   ECONNRESET, EPIPE   "connection reset"
+ *   other               "STEP failed (strerror(err))"
+ */
+gtm_probe_status_t gtm_probe_fail_errno(gtm_probe_t *p, const char *step, int err)
+{
+	char msg[GTM_PROBE_REASON];
+
+	switch (err) {
+	case ECONNREFUSED:
+		gtm_probe_set_reason(p, "connect refused");
+		break;
+	case ECONNRESET:
+	case EPIPE:
+		gtm_probe_set_reason(p, "connection reset");
+		break;
+	default:
+		gtm_probe_set_reason(p, "%s failed (%s)", step,
+		                     strerror_r(err, msg, sizeof(msg)));
+		break;
+	}
+
+	return gtm_probe_finish(p, GTM_PROBE_FAIL);
+}
+
+static socklen_t addr_len(const struct sockaddr_storage *addr)
+{
+	switch (addr->ss_family) {
+	case AF_INET:  return sizeof(struct sockaddr_in);
+	case AF_INET6: return sizeof(struct sockaddr_in6);
+	default:       return 0;
+	}
+}
+
+static gtm_probe_status_t connected(gtm_probe_t *p)
+{
+	switch (p->spec->type) {
+	case GTM_CHECK_TCP:
+		return gtm_probe_tcp_connected(p);
+	case GTM_CHECK_HTTP:
+		return gtm_probe_http_connected(p);
+	default:
+		gtm_probe_set_reason(p, "unsupported check type");
+		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+	}
+}
+
+gtm_probe_status_t gtm_probe_start(gtm_probe_t *p, const gtm_target_spec_t *spec)
+{
+	memset(p, 0, sizeof(*p));
+	p->spec = spec;
+	p->fd = -1;
+
+	socklen_t len = addr_len(&spec->addr);
+	if (len == 0) {
+		gtm_probe_set_reason(p, "unsupported address family");
+		return GTM_PROBE_FAIL;
+	}
+
+	switch (spec->type) {
+	case GTM_CHECK_TCP:
+		break;
+	case GTM_CHECK_HTTP:
+		if (gtm_probe_http_request(p) != 0) {
+			return GTM_PROBE_FAIL;
+		}
+		break;
+	default:
+		gtm_probe_set_reason(p, "unsupported check type");
+		return GTM_PROBE_FAIL;
+	}
+
+	p->fd = socket(spec->addr.ss_family,
+	               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0) {
+		int err = errno;
+		p->fd = -1;
+		return gtm_probe_fail_errno(p, "socket", err);
+	}
+
+	p->phase = GTM_PHASE_CONNECT;
+	if (connect(p->fd, (const struct sockaddr *)&spec->addr, len) == 0) {
+		return connected(p);
+	}
+
+	/* EINTR: the connection continues in the background, like EINPROGRESS. */
+	int err = errno;
+	if (err == EINPROGRESS || err == EINTR) {
+		p->events = EPOLLOUT;
+		return GTM_PROBE_PENDING;
+	}
+	return gtm_probe_fail_errno(p, "connect", err);
+}
+
+/*
+ * Completion of a non-blocking connect:
+ *
+ *   SO_ERROR  events                 result
+ *   --------  ---------------------  ---------------------------------
+ *   != 0      any                    FAIL, reason from the error
+ *   0         EPOLLOUT (+ anything)  connected, the check continues
+ *   0         EPOLLERR or EPOLLHUP   FAIL "connect failed"
+ *   0         none of the above      PENDING (spurious wake-up)
+ *
+ * A failing getsockopt() counts as SO_ERROR = its errno.
+ */
+static gtm_probe_status_t connect_done(gtm_probe_t *p, uint32_t events)
+{
+	int err = 0;
+	socklen_t err_len = sizeof(err);
+	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) {
+		err = errno;
+	}
+
+	if (err != 0) {
+		return gtm_probe_fail_errno(p, "connect", err);
+	}
+	if (events & EPOLLOUT) {
+		return connected(p);
+	}
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		gtm_probe_set_reason(p, "connect failed");
+		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+	}
+	return GTM_PROBE_PENDING;
+}
+
+gtm_probe_status_t gtm_probe_io(gtm_probe_t *p, uint32_t events)
+{
+	if (p->fd < 0) {
+		gtm_probe_set_reason(p, "probe not running");
+		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+	}
+
+	switch (p->phase) {
+	case GTM_PHASE_CONNECT:
+		return connect_done(p, events);
+	case GTM_PHASE_SEND:
+	case GTM_PHASE_RECV:
+		return gtm_probe_http_io(p, events);
+	default:
+		gtm_probe_set_reason(p, "probe not running");
+		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+	}
+}
+
+/*
+ * Reason of a timeout:
+ *
+ *   fd    phase    reason
+ *   ----  -------  --------------------------
+ *   < 0   any      "probe not running"
+ *   >= 0  CONNECT  "timeout in connect"
+ *   >= 0  SEND     "timeout in send"
+ *   >= 0  RECV     "timeout in http response"
+ *   >= 0  IDLE     "probe not running"
+ */
+gtm_probe_status_t gtm_probe_abort(gtm_probe_t *p)
+{
+	const char *reason = "probe not running";
+
+	if (p->fd >= 0) {
+		switch (p->phase) {
+		case GTM_PHASE_CONNECT: reason = "timeout in connect"; break;
+		case GTM_PHASE_SEND:    reason = "timeout in send"; break;
+		case GTM_PHASE_RECV:    reason = "timeout in http response"; break;
+		default:                break;
+		}
+	}
+
+	gtm_probe_set_reason(p, "%s", reason);
+	return gtm_probe_finish(p, GTM_PROBE_FAIL);
+}

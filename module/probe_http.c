@@ -1,0 +1,266 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "probe.h"
+#include "probe_int.h"
+
+/*! True if s can go into the request line or a header (no spaces, no CTLs). */
+static bool request_safe(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = *s;
+		if (c <= ' ' || c == 0x7f) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int gtm_probe_http_request(gtm_probe_t *p)
+{
+	const gtm_target_spec_t *spec = p->spec;
+	const char *path = (spec->path != NULL && spec->path[0] != '\0') ? spec->path : "/";
+	const char *host = (spec->host != NULL && spec->host[0] != '\0') ? spec->host : NULL;
+	const char *open = "", *close = "";
+	char literal[INET6_ADDRSTRLEN];
+	uint16_t port;
+
+	if (spec->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&spec->addr;
+		port = ntohs(sin->sin_port);
+		if (host == NULL) {
+			host = inet_ntop(AF_INET, &sin->sin_addr, literal, sizeof(literal));
+		}
+	} else if (spec->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&spec->addr;
+		port = ntohs(sin6->sin6_port);
+		if (host == NULL) {
+			host = inet_ntop(AF_INET6, &sin6->sin6_addr, literal, sizeof(literal));
+			open = "[";
+			close = "]";
+		}
+	} else {
+		gtm_probe_set_reason(p, "unsupported address family");
+		return -1;
+	}
+
+	if (host == NULL || !request_safe(host) || !request_safe(path)) {
+		gtm_probe_set_reason(p, "invalid request");
+		return -1;
+	}
+
+	char port_str[sizeof(":65535")] = "";
+	if (port != 80) {
+		(void)snprintf(port_str, sizeof(port_str), ":%u", (unsigned)port);
+	}
+
+	int len = snprintf(p->req, sizeof(p->req),
+	                   "GET %s HTTP/1.1\r\n"
+	                   "Host: %s%s%s%s\r\n"
+	                   "User-Agent: knot-gtm\r\n"
+	                   "Accept: */*\r\n"
+	                   "Connection: close\r\n"
+	                   "\r\n",
+	                   path, open, host, close, port_str);
+	if (len < 0 || (size_t)len >= sizeof(p->req)) {
+		p->req[0] = '\0';
+		p->req_len = 0;
+		gtm_probe_set_reason(p, "request too long");
+		return -1;
+	}
+
+	p->req_len = len;
+	p->req_sent = 0;
+	return 0;
+}
+
+/*
+ * Status line of an HTTP/1.x response, checked byte by byte:
+ *
+ *   offset  allowed bytes                             e.g. rejected
+ *   ------  ----------------------------------------  ------------------
+ *   0-6     "HTTP/1." exactly (case-sensitive)        "SSH-2.0", "HTTP/2"
+ *   7       '0' or '1'                                "HTTP/1.2"
+ *   8       ' '                                       "HTTP/1.1200"
+ *   9       '1'-'9'                                   "HTTP/1.1 099"
+ *   10-11   '0'-'9'                                   "HTTP/1.1 20x"
+ *   12      ' ', CR or LF                             "HTTP/1.1 2000"
+ *   13-     reason phrase: any byte but CR and LF
+ *   any>12  LF ends the line; CR must be followed     "HTTP/1.1 200 \rX"
+ *           by LF
+ *
+ *   bytes so far                                  result
+ *   --------------------------------------------  ---------------------
+ *   a byte not allowed at its offset              -1
+ *   all allowed, no LF at offset >= 12 yet        0 (also for len 0)
+ *   all allowed up to an LF at offset >= 12       1, status = 3 digits
+ *
+ * Only the bytes up to the first LF are looked at.
+ */
+int gtm_http_parse_status(const char *buf, size_t len, int *status)
+{
+	static const char name[] = "HTTP/1.";
+	int code = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = buf[i];
+		if (i < sizeof(name) - 1) {
+			if (c != (unsigned char)name[i]) {
+				return -1;
+			}
+		} else if (i == 7) {
+			if (c != '0' && c != '1') {
+				return -1;
+			}
+		} else if (i == 8) {
+			if (c != ' ') {
+				return -1;
+			}
+		} else if (i <= 11) {
+			if (c < (i == 9 ? '1' : '0') || c > '9') {
+				return -1;
+			}
+			code = code * 10 + (c - '0');
+		} else if (c == '\n') {
+			*status = code;
+			return 1;
+		} else if (c == '\r') {
+			if (i + 1 < len && buf[i + 1] != '\n') {
+				return -1;
+			}
+		} else if (i == 12 && c != ' ') {
+			return -1;
+		}
+	}
+
+	return 0;
+}
+
+/*
+ * Result of a complete status line:
+ *
+ *   status S                        result  reason
+ *   ------------------------------  ------  ---------------
+ *   expect_min <= S <= expect_max   OK      "http status S"
+ *   otherwise                       FAIL    "http status S"
+ */
+static gtm_probe_status_t http_result(gtm_probe_t *p, int status)
+{
+	const gtm_target_spec_t *spec = p->spec;
+	bool ok = status >= spec->expect_min && status <= spec->expect_max;
+
+	p->http_status = status;
+	gtm_probe_set_reason(p, "http status %d", status);
+	return gtm_probe_finish(p, ok ? GTM_PROBE_OK : GTM_PROBE_FAIL);
+}
+
+/*
+ * Reads until the status line is complete or the socket has no more data.
+ * The whole buffer is drained (edge-triggered epoll works too); the loop
+ * ends because every pass adds at least one byte to the bounded buffer.
+ *
+ *   recv() / parse                       result
+ *   -----------------------------------  ---------------------------------
+ *   EAGAIN, EWOULDBLOCK, EINTR           PENDING, EPOLLIN
+ *   other error                          FAIL, gtm_probe_fail_errno()
+ *   EOF                                  FAIL "http connection closed"
+ *   data, status line complete           http_result()
+ *   data, not HTTP/1.x                   FAIL "http bad response"
+ *   data, incomplete, buffer full        FAIL "http bad response"
+ *   data, incomplete, room left          read again
+ */
+static gtm_probe_status_t recv_step(gtm_probe_t *p)
+{
+	while (p->buf_len < sizeof(p->buf)) {
+		ssize_t got = recv(p->fd, p->buf + p->buf_len,
+		                   sizeof(p->buf) - p->buf_len, 0);
+		if (got < 0) {
+			int err = errno;
+			if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+				p->events = EPOLLIN;
+				return GTM_PROBE_PENDING;
+			}
+			return gtm_probe_fail_errno(p, "recv", err);
+		}
+		if (got == 0) {
+			gtm_probe_set_reason(p, "http connection closed");
+			return gtm_probe_finish(p, GTM_PROBE_FAIL);
+		}
+		p->buf_len += got;
+
+		int status = 0;
+		int ret = gtm_http_parse_status(p->buf, p->buf_len, &status);
+		if (ret > 0) {
+			return http_result(p, status);
+		}
+		if (ret < 0) {
+			break;
+		}
+	}
+
+	gtm_probe_set_reason(p, "http bad response");
+	return gtm_probe_finish(p, GTM_PROBE_FAIL);
+}
+
+/*
+ * Sends the rest of the request; each pass sends at least one byte.
+ *
+ *   send()                               result
+ *   -----------------------------------  ---------------------------------
+ *   all sent                             phase RECV, PENDING, EPOLLIN
+ *   EAGAIN, EWOULDBLOCK, EINTR, 0 bytes  phase SEND, PENDING, EPOLLOUT
+ *   other error                          FAIL, gtm_probe_fail_errno()
+ */
+static gtm_probe_status_t send_step(gtm_probe_t *p)
+{
+	p->phase = GTM_PHASE_SEND;
+
+	while (p->req_sent < p->req_len) {
+		ssize_t sent = send(p->fd, p->req + p->req_sent,
+		                    p->req_len - p->req_sent, MSG_NOSIGNAL);
+		if (sent < 0) {
+			int err = errno;
+			if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+				return gtm_probe_fail_errno(p, "send", err);
+			}
+		}
+		if (sent <= 0) {
+			p->events = EPOLLOUT;
+			return GTM_PROBE_PENDING;
+		}
+		p->req_sent += sent;
+	}
+
+	p->phase = GTM_PHASE_RECV;
+	p->events = EPOLLIN;
+	return GTM_PROBE_PENDING;
+}
+
+gtm_probe_status_t gtm_probe_http_connected(gtm_probe_t *p)
+{
+	return send_step(p);
+}
+
+gtm_probe_status_t gtm_probe_http_io(gtm_probe_t *p, uint32_t events)
+{
+	/* Errors and hang-ups surface in send()/recv(), which report them. */
+	(void)events;
+
+	if (p->phase == GTM_PHASE_SEND) {
+		return send_step(p);
+	}
+	return recv_step(p);
+}

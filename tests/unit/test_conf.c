@@ -1,0 +1,574 @@
+/*  Copyright (C) 2026 knot-gtm authors
+
+    This program is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+ */
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "conf.h"
+#include "conf_int.h"
+
+#define CONF_DIR	GTM_TEST_DATA "/conf"
+#define MIN_BAD_FILES	25
+#define LABEL63		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk"
+
+static gtm_conf_t *parse_good(const char *file)
+{
+	char path[PATH_MAX];
+	char err[GTM_CONF_ERR_LEN] = "";
+	gtm_conf_t *conf = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", CONF_DIR, file);
+	int ret = gtm_conf_parse(path, &conf, err, sizeof(err));
+	if (ret != KNOT_EOK) {
+		print_error("%s: %s\n", file, err);
+	}
+	assert_int_equal(ret, KNOT_EOK);
+	assert_non_null(conf);
+	assert_string_equal(conf->file, path);
+	return conf;
+}
+
+static const gtm_check_t *find_check(const gtm_conf_t *conf, const char *id)
+{
+	for (size_t i = 0; i < conf->check_count; i++) {
+		if (strcmp(conf->checks[i].id, id) == 0) {
+			return &conf->checks[i];
+		}
+	}
+	fail_msg("check '%s' not found", id);
+	return NULL;
+}
+
+static void assert_addr(const gtm_addr_t *addr, const char *expected)
+{
+	char buf[INET6_ADDRSTRLEN] = "";
+	const void *raw = (addr->addr.ss_family == AF_INET)
+	                  ? (const void *)&((const struct sockaddr_in *)&addr->addr)->sin_addr
+	                  : (const void *)&((const struct sockaddr_in6 *)&addr->addr)->sin6_addr;
+	assert_non_null(inet_ntop(addr->addr.ss_family, raw, buf, sizeof(buf)));
+	assert_string_equal(buf, expected);
+	if (addr->addr.ss_family == AF_INET) {
+		assert_int_equal(((const struct sockaddr_in *)&addr->addr)->sin_port, 0);
+	} else {
+		assert_int_equal(addr->addr.ss_family, AF_INET6);
+		assert_int_equal(((const struct sockaddr_in6 *)&addr->addr)->sin6_port, 0);
+	}
+}
+
+static void test_good_full(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-full.conf");
+
+	assert_int_equal(conf->check_count, 4);
+	const gtm_check_t *web = find_check(conf, "web");
+	assert_ptr_equal(web, &conf->checks[0]);
+	assert_int_equal(web->type, GTM_CHECK_HTTP);
+	assert_int_equal(web->port, 8080);
+	assert_string_equal(web->path, "/health?full=1");
+	assert_string_equal(web->host, "origin.example.com:8443");
+	assert_int_equal(web->expect_min, 200);
+	assert_int_equal(web->expect_max, 299);
+	assert_int_equal(web->interval_ms, 1500);
+	assert_int_equal(web->timeout_ms, 1000);
+	assert_int_equal(web->rise, 4);
+	assert_int_equal(web->fall, 5);
+	assert_int_equal(web->line, 3);
+
+	const gtm_check_t *dflt = find_check(conf, "defaults-http");
+	assert_int_equal(dflt->type, GTM_CHECK_HTTP);
+	assert_int_equal(dflt->port, 80);
+	assert_string_equal(dflt->path, "/");
+	assert_null(dflt->host);
+	assert_int_equal(dflt->expect_min, 200);
+	assert_int_equal(dflt->expect_max, 399);
+	assert_int_equal(dflt->interval_ms, 5000);
+	assert_int_equal(dflt->timeout_ms, 2000);
+	assert_int_equal(dflt->rise, 2);
+	assert_int_equal(dflt->fall, 3);
+	assert_int_equal(dflt->line, 14);
+
+	const gtm_check_t *tcp = find_check(conf, "tcp-short");
+	assert_int_equal(tcp->type, GTM_CHECK_TCP);
+	assert_int_equal(tcp->port, 65535);
+	assert_null(tcp->path);
+	assert_null(tcp->host);
+	assert_int_equal(tcp->interval_ms, 1000);
+	assert_int_equal(tcp->timeout_ms, 1000); /* Default capped by interval. */
+	assert_int_equal(tcp->rise, 1);
+	assert_int_equal(tcp->fall, 100);
+
+	const gtm_check_t *single = find_check(conf, "single-status");
+	assert_int_equal(single->type, GTM_CHECK_HTTP);
+	assert_int_equal(single->port, 1);
+	assert_int_equal(single->expect_min, 204);
+	assert_int_equal(single->expect_max, 204);
+	assert_int_equal(single->interval_ms, 3600000);
+	assert_int_equal(single->timeout_ms, 59 * 60000);
+
+	assert_int_equal(conf->pool_count, 3);
+	const gtm_pool_t *origins = &conf->pools[0];
+	assert_string_equal(origins->id, "origins");
+	assert_int_equal(origins->addr_count, 3);
+	assert_addr(&origins->addrs[0], "192.0.2.1");
+	assert_addr(&origins->addrs[1], "192.0.2.2");
+	assert_addr(&origins->addrs[2], "2001:db8::1");
+	assert_int_equal(origins->addrs[2].line, 34);
+	assert_ptr_equal(origins->check, web);
+	assert_int_equal(origins->line, 33);
+
+	const gtm_pool_t *backup = &conf->pools[1];
+	assert_string_equal(backup->id, "backup");
+	assert_int_equal(backup->addr_count, 2);
+	assert_addr(&backup->addrs[0], "198.51.100.7");
+	assert_addr(&backup->addrs[1], "198.51.100.8");
+	assert_int_equal(backup->addrs[0].line, 38);
+	assert_int_equal(backup->addrs[1].line, 39);
+	assert_ptr_equal(backup->check, tcp);
+
+	const gtm_pool_t *stat = &conf->pools[2];
+	assert_string_equal(stat->id, "static");
+	assert_int_equal(stat->addr_count, 1);
+	assert_addr(&stat->addrs[0], "203.0.113.9");
+	assert_null(stat->check);
+
+	assert_int_equal(conf->name_count, 4);
+	const gtm_name_t *gtm = &conf->names[0];
+	assert_string_equal(gtm->id, "gtm");
+	assert_int_equal(gtm->pool_count, 2);
+	assert_ptr_equal(gtm->pools[0], origins);
+	assert_ptr_equal(gtm->pools[1], backup);
+	assert_int_equal(gtm->ttl, 300);
+	assert_int_equal(gtm->all_down, GTM_ALLDOWN_ALL);
+	assert_false(gtm->enabled);
+	assert_int_equal(gtm->line, 46);
+
+	const gtm_name_t *apex = &conf->names[1];
+	assert_string_equal(apex->id, "@");
+	assert_int_equal(apex->pool_count, 1);
+	assert_ptr_equal(apex->pools[0], stat);
+	assert_int_equal(apex->ttl, 30);
+	assert_int_equal(apex->all_down, GTM_ALLDOWN_STATIC);
+	assert_true(apex->enabled);
+
+	const gtm_name_t *www = &conf->names[2];
+	assert_string_equal(www->id, "www.example.com.");
+	assert_int_equal(www->pool_count, 2);
+	assert_ptr_equal(www->pools[0], backup);
+	assert_ptr_equal(www->pools[1], stat);
+	assert_int_equal(www->ttl, 0);
+	assert_int_equal(www->all_down, GTM_ALLDOWN_STATIC);
+	assert_true(www->enabled);
+
+	const gtm_name_t *mixed = &conf->names[3];
+	assert_string_equal(mixed->id, "Mixed.Case");
+	assert_int_equal(mixed->ttl, 604800);
+	assert_false(mixed->enabled);
+
+	gtm_conf_free(conf);
+}
+
+static void test_good_forward(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-forward.conf");
+
+	assert_int_equal(conf->check_count, 1);
+	assert_int_equal(conf->pool_count, 2);
+	assert_int_equal(conf->name_count, 2);
+	const gtm_check_t *ping = &conf->checks[0];
+	assert_int_equal(ping->type, GTM_CHECK_TCP);
+	assert_int_equal(ping->port, 443);
+	assert_ptr_equal(conf->pools[0].check, ping);
+	assert_ptr_equal(conf->pools[1].check, ping);
+
+	const gtm_name_t *app = &conf->names[0];
+	assert_string_equal(app->id, "app");
+	assert_int_equal(app->pool_count, 2);
+	assert_ptr_equal(app->pools[0], &conf->pools[0]);
+	assert_ptr_equal(app->pools[1], &conf->pools[1]);
+	assert_string_equal(conf->names[1].id, "app2");
+	assert_ptr_equal(conf->names[1].pools[0], &conf->pools[1]);
+
+	gtm_conf_free(conf);
+}
+
+static void test_good_ipv6(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-ipv6.conf");
+
+	assert_int_equal(conf->pool_count, 3);
+	const gtm_pool_t *v6 = &conf->pools[0];
+	assert_int_equal(v6->addr_count, 4);
+	assert_addr(&v6->addrs[0], "2001:db8::1");
+	assert_addr(&v6->addrs[1], "2001:db8::2");
+	assert_addr(&v6->addrs[2], "::ffff:192.0.2.1");
+	assert_addr(&v6->addrs[3], "fe80::1");
+	assert_ptr_equal(v6->check, &conf->checks[0]);
+	assert_string_equal(conf->checks[0].host, "www.example.com");
+
+	const gtm_pool_t *mixed = &conf->pools[1];
+	assert_int_equal(mixed->addr_count, 4);
+	assert_addr(&mixed->addrs[0], "2001:db8:1::1");
+	assert_addr(&mixed->addrs[1], "192.0.2.1");
+	assert_addr(&mixed->addrs[2], "2001:db8:1::2");
+	assert_addr(&mixed->addrs[3], "192.0.2.2");
+	assert_null(mixed->check);
+
+	const gtm_name_t *dual = &conf->names[0];
+	assert_int_equal(dual->pool_count, 3);
+	assert_ptr_equal(dual->pools[0], v6);
+	assert_ptr_equal(dual->pools[1], mixed);
+	assert_ptr_equal(dual->pools[2], &conf->pools[2]);
+	assert_int_equal(dual->all_down, GTM_ALLDOWN_ALL);
+
+	gtm_conf_free(conf);
+}
+
+/*! Reads the expected error from the first line "# error: TEXT". */
+static void read_expected(const char *path, char *out, size_t out_len)
+{
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	char line[1024] = "";
+	assert_non_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+
+	const char *prefix = "# error: ";
+	if (strncmp(line, prefix, strlen(prefix)) != 0) {
+		fail_msg("%s: first line is not '%s...'", path, prefix);
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	snprintf(out, out_len, "%s", line + strlen(prefix));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_bad_files(void **state)
+{
+	(void)state;
+	DIR *dir = opendir(CONF_DIR);
+	assert_non_null(dir);
+
+	char *names[1024];
+	size_t count = 0;
+	struct dirent *ent;
+	while ((ent = readdir(dir)) != NULL) {
+		size_t len = strlen(ent->d_name);
+		if (strncmp(ent->d_name, "bad-", 4) == 0 && len > 5 &&
+		    strcmp(ent->d_name + len - 5, ".conf") == 0) {
+			assert_true(count < sizeof(names) / sizeof(names[0]));
+			names[count] = strdup(ent->d_name);
+			assert_non_null(names[count]);
+			count++;
+		}
+	}
+	closedir(dir);
+	qsort(names, count, sizeof(names[0]), cmp_str);
+
+	size_t failures = 0;
+	for (size_t i = 0; i < count; i++) {
+		char path[PATH_MAX], expected[1024];
+		char err[GTM_CONF_ERR_LEN] = "";
+		snprintf(path, sizeof(path), "%s/%s", CONF_DIR, names[i]);
+		read_expected(path, expected, sizeof(expected));
+
+		gtm_conf_t *conf = (gtm_conf_t *)0x1;
+		int ret = gtm_conf_parse(path, &conf, err, sizeof(err));
+		bool ok = (ret != KNOT_EOK && conf == (gtm_conf_t *)0x1 &&
+		           strncmp(err, path, strlen(path)) == 0 &&
+		           err[strlen(path)] == ':' &&
+		           strstr(err + strlen(path), expected) != NULL);
+		if (!ok) {
+			print_error("%s:\n  expected '%s'\n  got      '%s' (%s)\n",
+			            names[i], expected, err, knot_strerror(ret));
+			failures++;
+		}
+		free(names[i]);
+	}
+
+	print_message("%zu bad files checked\n", count);
+	assert_int_equal(failures, 0);
+	assert_true(count >= MIN_BAD_FILES);
+}
+
+/*! Return codes of a few representative failures. */
+static void test_error_codes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file;
+		int ret;
+	} cases[] = {
+		{ "bad-addr-v4.conf",         KNOT_EINVAL },
+		{ "bad-port-zero.conf",       KNOT_ERANGE },
+		{ "bad-interval-low.conf",    KNOT_ERANGE },
+		{ "bad-undefined-pool.conf",  KNOT_ENOENT },
+		{ "bad-undefined-check.conf", KNOT_ENOENT },
+		{ "bad-dup-check.conf",       KNOT_EEXIST },
+		{ "bad-addr-dup-v4.conf",     KNOT_EEXIST },
+		{ "bad-unknown-key.conf",     KNOT_EINVAL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[PATH_MAX], err[GTM_CONF_ERR_LEN];
+		gtm_conf_t *conf = NULL;
+		snprintf(path, sizeof(path), "%s/%s", CONF_DIR, cases[i].file);
+		assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), cases[i].ret);
+		assert_null(conf);
+	}
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	char err[GTM_CONF_ERR_LEN];
+	gtm_conf_t *conf = NULL;
+
+	const char *missing = CONF_DIR "/does-not-exist.conf";
+	assert_int_equal(gtm_conf_parse(missing, &conf, err, sizeof(err)), KNOT_ENOENT);
+	assert_null(conf);
+	assert_string_equal(err, CONF_DIR "/does-not-exist.conf: cannot open "
+	                         "(No such file or directory)");
+
+	assert_int_not_equal(gtm_conf_parse(CONF_DIR, &conf, err, sizeof(err)), KNOT_EOK);
+	assert_null(conf);
+	assert_string_equal(err, CONF_DIR ": cannot open (Is a directory)");
+
+	/* Unreadable file (not testable as root). */
+	if (geteuid() != 0) {
+		char path[] = "/tmp/gtm-test-conf-XXXXXX";
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(chmod(path, 0), 0);
+		assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), KNOT_EACCES);
+		assert_non_null(strstr(err, ": cannot open (Permission denied)"));
+		unlink(path);
+	}
+
+	/* An empty file is a valid, empty configuration. */
+	char path[] = "/tmp/gtm-test-conf-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), KNOT_EOK);
+	assert_int_equal(conf->check_count + conf->pool_count + conf->name_count, 0);
+	gtm_conf_free(conf);
+	unlink(path);
+
+	/* Robustness: no error buffer, NULL arguments. */
+	conf = NULL;
+	assert_int_equal(gtm_conf_parse(missing, &conf, NULL, 0), KNOT_ENOENT);
+	assert_int_equal(gtm_conf_parse(NULL, &conf, err, sizeof(err)), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_parse(missing, NULL, err, sizeof(err)), KNOT_EINVAL);
+	gtm_conf_free(NULL);
+}
+
+/*! Short error buffers are truncated, never overrun. */
+static void test_err_truncation(void **state)
+{
+	(void)state;
+	char err[16];
+	memset(err, 'x', sizeof(err));
+	gtm_conf_t *conf = NULL;
+	const char *path = CONF_DIR "/bad-unknown-key.conf";
+	assert_int_not_equal(gtm_conf_parse(path, &conf, err, 8), KNOT_EOK);
+	assert_int_equal(strlen(err), 7);
+	assert_int_equal(err[8], 'x');
+}
+
+static void assert_resolve(const char *id, const char *zone, int exp_ret,
+                           const char *exp_name)
+{
+	gtm_name_t name = { .id = (char *)id };
+	knot_dname_storage_t apex, out;
+	assert_non_null(knot_dname_from_str(apex, zone, sizeof(apex)));
+
+	int ret = gtm_conf_name_resolve(&name, apex, out);
+	assert_int_equal(ret, exp_ret);
+	if (exp_ret == KNOT_EOK) {
+		knot_dname_storage_t expected;
+		assert_non_null(knot_dname_from_str(expected, exp_name, sizeof(expected)));
+		/* Case-sensitive comparison: the result must be lower-cased. */
+		assert_true(knot_dname_is_equal(out, expected));
+	}
+}
+
+static void test_name_resolve(void **state)
+{
+	(void)state;
+	assert_resolve("gtm", "example.com.", KNOT_EOK, "gtm.example.com.");
+	assert_resolve("a.b.gtm", "example.com.", KNOT_EOK, "a.b.gtm.example.com.");
+	assert_resolve("GTM", "Example.COM.", KNOT_EOK, "gtm.example.com.");
+	assert_resolve("@", "Example.COM.", KNOT_EOK, "example.com.");
+	assert_resolve("www.example.com.", "example.com.", KNOT_EOK, "www.example.com.");
+	assert_resolve("WWW.Example.Com.", "example.COM.", KNOT_EOK, "www.example.com.");
+	assert_resolve("example.com.", "example.com.", KNOT_EOK, "example.com.");
+	assert_resolve("gtm", ".", KNOT_EOK, "gtm.");
+	assert_resolve("www.example.org.", "example.com.", KNOT_EOUTOFZONE, NULL);
+	assert_resolve("com.", "example.com.", KNOT_EOUTOFZONE, NULL);
+	assert_resolve("wwwexample.com.", "example.com.", KNOT_EOUTOFZONE, NULL);
+	/* An escaped trailing dot belongs to the label: the name is relative. */
+	assert_resolve("a\\.", "example.com.", KNOT_EOK, "a\\..example.com.");
+	assert_resolve("a..b", "example.com.", KNOT_EINVAL, NULL);
+
+	/* Too long once the zone is appended. */
+	char long_name[256];
+	snprintf(long_name, sizeof(long_name), "%.63s.%.63s.%.63s.%.50s",
+	         LABEL63, LABEL63, LABEL63, LABEL63);
+	assert_resolve(long_name, "example.com.", KNOT_EINVAL, NULL);
+
+	knot_dname_storage_t out;
+	assert_int_equal(gtm_conf_name_resolve(NULL, (const uint8_t *)"", out), KNOT_EINVAL);
+}
+
+/*! Parsed names resolve; all file forms are accepted by the resolver. */
+static void test_parsed_names_resolve(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-full.conf");
+	knot_dname_storage_t zone, out;
+	assert_non_null(knot_dname_from_str(zone, "example.com.", sizeof(zone)));
+	const char *expected[] = {
+		"gtm.example.com.", "example.com.", "www.example.com.",
+		"mixed.case.example.com.",
+	};
+	for (size_t i = 0; i < conf->name_count; i++) {
+		knot_dname_storage_t exp;
+		assert_int_equal(gtm_conf_name_resolve(&conf->names[i], zone, out), KNOT_EOK);
+		assert_non_null(knot_dname_from_str(exp, expected[i], sizeof(exp)));
+		assert_true(knot_dname_is_equal(out, exp));
+	}
+	gtm_conf_free(conf);
+}
+
+/*! Value helpers shared by the parser (conf_int.h). */
+static void test_values(void **state)
+{
+	(void)state;
+	uint64_t v = 0, lo, hi;
+	char buf[32];
+
+	assert_int_equal(gtm_conf_duration("0", 0, UINT64_MAX, &v), KNOT_EOK);
+	assert_int_equal(v, 0);
+	assert_int_equal(gtm_conf_duration("7", 0, UINT64_MAX, &v), KNOT_EOK);
+	assert_int_equal(v, 7000);
+	assert_int_equal(gtm_conf_duration("250ms", 0, UINT64_MAX, &v), KNOT_EOK);
+	assert_int_equal(v, 250);
+	assert_int_equal(gtm_conf_duration("2m", 0, UINT64_MAX, &v), KNOT_EOK);
+	assert_int_equal(v, 120000);
+	assert_int_equal(gtm_conf_duration("1h", 0, UINT64_MAX, &v), KNOT_EOK);
+	assert_int_equal(v, 3600000);
+	assert_int_equal(gtm_conf_duration("18446744073709551615ms", 0, UINT64_MAX, &v), KNOT_EOK);
+	assert_int_equal(gtm_conf_duration("18446744073709551616ms", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration("18446744073709552s", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration("", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration("1S", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration("1sec", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration("+1s", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration(" 1s", 0, UINT64_MAX, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_duration("100ms", 100, 200, &v), KNOT_EOK);
+	assert_int_equal(gtm_conf_duration("99ms", 100, 200, &v), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_duration("1s", 100, 200, &v), KNOT_ERANGE);
+
+	assert_string_equal(gtm_conf_duration_str(0, buf, sizeof(buf)), "0s");
+	assert_string_equal(gtm_conf_duration_str(1500, buf, sizeof(buf)), "1500ms");
+	assert_string_equal(gtm_conf_duration_str(2000, buf, sizeof(buf)), "2s");
+	assert_string_equal(gtm_conf_duration_str(90000, buf, sizeof(buf)), "90s");
+	assert_string_equal(gtm_conf_duration_str(120000, buf, sizeof(buf)), "2m");
+	assert_string_equal(gtm_conf_duration_str(7200000, buf, sizeof(buf)), "2h");
+
+	assert_int_equal(gtm_conf_number("65535", 1, 65535, &v), KNOT_EOK);
+	assert_int_equal(v, 65535);
+	assert_int_equal(gtm_conf_number("00080", 1, 65535, &v), KNOT_EOK);
+	assert_int_equal(v, 80);
+	assert_int_equal(gtm_conf_number("-0", 0, 10, &v), KNOT_EOK);
+	assert_int_equal(gtm_conf_number("-1", 0, 10, &v), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_number("99999999999999999999", 0, 10, &v), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_number("-", 0, 10, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_number("1e3", 0, 10000, &v), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_number("0x10", 0, 10000, &v), KNOT_EINVAL);
+
+	assert_true(gtm_conf_status_range("200", &lo, &hi));
+	assert_int_equal(lo, 200);
+	assert_int_equal(hi, 200);
+	assert_true(gtm_conf_status_range("200-299", &lo, &hi));
+	assert_int_equal(hi, 299);
+	assert_false(gtm_conf_status_range("-299", &lo, &hi));
+	assert_false(gtm_conf_status_range("200-299-300", &lo, &hi));
+	assert_false(gtm_conf_status_range("200 - 299", &lo, &hi));
+
+	assert_true(gtm_conf_host_valid("example.com"));
+	assert_true(gtm_conf_host_valid("example.com:8080"));
+	assert_false(gtm_conf_host_valid("example.com:"));
+	assert_false(gtm_conf_host_valid("example.com:65536"));
+	assert_false(gtm_conf_host_valid(":80"));
+	assert_false(gtm_conf_host_valid("exa mple.com"));
+
+	assert_int_equal(gtm_conf_path_invalid("/a/b?c=d&e"), 0);
+	assert_int_equal(gtm_conf_path_invalid("/a\tb"), 3);
+	assert_int_equal(gtm_conf_path_invalid("/a b"), 3);
+	assert_int_equal(gtm_conf_path_invalid("/a\x7f"), 3);
+
+	assert_true(gtm_conf_id_valid("web-1_a.b", 255));
+	assert_false(gtm_conf_id_valid("", 255));
+	assert_false(gtm_conf_id_valid("abc", 2));
+	assert_false(gtm_conf_id_valid("a[1]", 255));
+
+	assert_int_equal(gtm_conf_name_check("@"), KNOT_EOK);
+	assert_int_equal(gtm_conf_name_check("gtm"), KNOT_EOK);
+	assert_int_equal(gtm_conf_name_check("."), KNOT_EOK);
+	assert_int_equal(gtm_conf_name_check(""), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_name_check(".gtm"), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_name_check("*"), KNOT_ENOTSUP);
+
+	assert_true(gtm_conf_name_absolute("a."));
+	assert_true(gtm_conf_name_absolute("."));
+	assert_true(gtm_conf_name_absolute("a\\\\."));
+	assert_false(gtm_conf_name_absolute("a"));
+	assert_false(gtm_conf_name_absolute("a\\."));
+	assert_false(gtm_conf_name_absolute("@"));
+
+	assert_true(gtm_conf_name_id_equal("GTM", "gtm"));
+	assert_true(gtm_conf_name_id_equal("\\071tm", "gtm"));
+	assert_true(gtm_conf_name_id_equal("@", "@"));
+	assert_false(gtm_conf_name_id_equal("gtm", "gtm."));
+	assert_false(gtm_conf_name_id_equal("@", "."));
+	assert_false(gtm_conf_name_id_equal("a.gtm", "gtm"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_full),
+		cmocka_unit_test(test_good_forward),
+		cmocka_unit_test(test_good_ipv6),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_error_codes),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_err_truncation),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_name_resolve),
+		cmocka_unit_test(test_parsed_names_resolve),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
