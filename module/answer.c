@@ -36,7 +36,11 @@ int gtm_answer(const gtm_table_t *table, knot_pkt_t *pkt, knotd_qdata_t *qdata,
 		return KNOT_EOK;
 	}
 
-	const gtm_entry_t *entry = gtm_table_find(table, knot_pkt_qname(qdata->query));
+	const knot_dname_t *qname = knot_pkt_qname(qdata->query);
+	if (qname == NULL) {
+		return KNOT_EOK;
+	}
+	const gtm_entry_t *entry = gtm_table_find(table, qname);
 	if (entry == NULL || entry->fam[fam].count == 0) {
 		return KNOT_EOK;
 	}
