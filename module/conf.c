@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <libknot/libknot.h>
-#include <libknot/yparser/yparser.h>
 
 #include "conf.h"
 #include "conf_int.h"
@@ -25,83 +24,54 @@
 #define MAX_ADDRS	64
 #define MAX_NAME_POOLS	16
 #define MAX_ID_LEN	255
-#define MAX_PATH_LEN	1000
-#define MAX_HOST_LEN	255
 #define MAX_TTL		604800
-#define HOUR_MS		3600000
-
-typedef enum {
-	SEC_NONE = -1,
-	SEC_CHECK,
-	SEC_POOL,
-	SEC_NAME,
-} section_t;
 
 static const char *section_names[] = { "check", "pool", "name" };
 
-typedef enum {
-	K_TYPE, K_PORT, K_PATH, K_HOST, K_EXPECT,
-	K_INTERVAL, K_TIMEOUT, K_RISE, K_FALL,
-	K_ADDRESS, K_CHECK,
-	K_POOL, K_TTL, K_ALLDOWN, K_ENABLED,
-	K_COUNT
-} key_id_t;
+#define T_ALL	(1U << GTM_CHECK_TCP | 1U << GTM_CHECK_HTTP | 1U << GTM_CHECK_HTTPS | \
+		 1U << GTM_CHECK_ICMP | 1U << GTM_CHECK_DNS)
+#define T_WEB	(1U << GTM_CHECK_HTTP | 1U << GTM_CHECK_HTTPS)
+#define T_TLS	(1U << GTM_CHECK_HTTPS)
+#define T_PORT	(1U << GTM_CHECK_TCP | T_WEB | 1U << GTM_CHECK_DNS)
+#define T_ICMP	(1U << GTM_CHECK_ICMP)
+#define T_DNS	(1U << GTM_CHECK_DNS)
 
-/*! Item keys: their section, and whether repeated values accumulate. */
-static const struct {
-	section_t sec;
-	const char *name;
-	bool multi;
-} keys[K_COUNT] = {
-	[K_TYPE]     = { SEC_CHECK, "type",     false },
-	[K_PORT]     = { SEC_CHECK, "port",     false },
-	[K_PATH]     = { SEC_CHECK, "path",     false },
-	[K_HOST]     = { SEC_CHECK, "host",     false },
-	[K_EXPECT]   = { SEC_CHECK, "expect",   false },
-	[K_INTERVAL] = { SEC_CHECK, "interval", false },
-	[K_TIMEOUT]  = { SEC_CHECK, "timeout",  false },
-	[K_RISE]     = { SEC_CHECK, "rise",     false },
-	[K_FALL]     = { SEC_CHECK, "fall",     false },
-	[K_ADDRESS]  = { SEC_POOL,  "address",  true  },
-	[K_CHECK]    = { SEC_POOL,  "check",    false },
-	[K_POOL]     = { SEC_NAME,  "pool",     true  },
-	[K_TTL]      = { SEC_NAME,  "ttl",      false },
-	[K_ALLDOWN]  = { SEC_NAME,  "all-down", false },
-	[K_ENABLED]  = { SEC_NAME,  "enabled",  false },
+const conf_key_t gtm_conf_keys[K_COUNT] = {
+	[K_TYPE]              = { SEC_CHECK, "type",              false, T_ALL },
+	[K_PORT]              = { SEC_CHECK, "port",              false, T_PORT },
+	[K_PATH]              = { SEC_CHECK, "path",              false, T_WEB },
+	[K_HOST]              = { SEC_CHECK, "host",              false, T_WEB },
+	[K_EXPECT]            = { SEC_CHECK, "expect",            false, T_WEB },
+	[K_METHOD]            = { SEC_CHECK, "method",            false, T_WEB },
+	[K_HEADER]            = { SEC_CHECK, "header",            true,  T_WEB },
+	[K_EXPECT_BODY]       = { SEC_CHECK, "expect-body",       false, T_WEB },
+	[K_EXPECT_BODY_REGEX] = { SEC_CHECK, "expect-body-regex", false, T_WEB },
+	[K_BODY_LIMIT]        = { SEC_CHECK, "body-limit",        false, T_WEB },
+	[K_SNI]               = { SEC_CHECK, "sni",               false, T_TLS },
+	[K_VERIFY]            = { SEC_CHECK, "verify",            false, T_TLS },
+	[K_CA_FILE]           = { SEC_CHECK, "ca-file",           false, T_TLS },
+	[K_PACKETS]           = { SEC_CHECK, "packets",           false, T_ICMP },
+	[K_MAX_LOSS]          = { SEC_CHECK, "max-loss",          false, T_ICMP },
+	[K_MAX_RTT]           = { SEC_CHECK, "max-rtt",           false, T_ICMP },
+	[K_QUERY_NAME]        = { SEC_CHECK, "query-name",        false, T_DNS },
+	[K_QUERY_TYPE]        = { SEC_CHECK, "query-type",        false, T_DNS },
+	[K_EXPECT_RCODE]      = { SEC_CHECK, "expect-rcode",      false, T_DNS },
+	[K_EXPECT_ANSWER]     = { SEC_CHECK, "expect-answer",     false, T_DNS },
+	[K_INTERVAL]          = { SEC_CHECK, "interval",          false, T_ALL },
+	[K_TIMEOUT]           = { SEC_CHECK, "timeout",           false, T_ALL },
+	[K_RECHECK]           = { SEC_CHECK, "recheck",           false, T_ALL },
+	[K_RISE]              = { SEC_CHECK, "rise",              false, T_ALL },
+	[K_FALL]              = { SEC_CHECK, "fall",              false, T_ALL },
+	[K_ADDRESS]           = { SEC_POOL,  "address",           true,  0 },
+	[K_CHECK]             = { SEC_POOL,  "check",             false, 0 },
+	[K_POOL]              = { SEC_NAME,  "pool",              true,  0 },
+	[K_TTL]               = { SEC_NAME,  "ttl",               false, 0 },
+	[K_ALLDOWN]           = { SEC_NAME,  "all-down",          false, 0 },
+	[K_ENABLED]           = { SEC_NAME,  "enabled",           false, 0 },
 };
 
-#define BIT(key)	(1U << (key))
-
-/*! Reference to another item, resolved once the whole file is read. */
-typedef struct {
-	bool to_pool;   /*!< Name -> pool (true), pool -> check (false). */
-	size_t owner;   /*!< Index of the referring pool or name. */
-	size_t slot;    /*!< Index in gtm_name_t.pools. */
-	char *id;       /*!< Referenced identifier. */
-	size_t line;    /*!< Line of the reference. */
-} ref_t;
-
-/*! Parser state. */
-typedef struct {
-	const char *file;
-	char *err;
-	size_t err_len;
-	yp_parser_t *yp;
-	gtm_conf_t *conf;
-	ref_t *refs;
-	size_t ref_count;
-	size_t line;            /*!< Line of the current event. */
-	section_t sec;          /*!< Section of the item being processed. */
-	const char *item_id;    /*!< Id of the item, NULL if none (yet). */
-	size_t item_line;       /*!< Line of the item id. */
-	uint32_t seen;          /*!< Keys given in the current item. */
-	size_t key_line[K_COUNT];
-} ctx_t;
-
-/*! Formats "FILE:LINE: SECTION[ID].KEY: reason" for the current item. */
-__attribute__((format(printf, 5, 6)))
-static int report(ctx_t *ctx, int ret, size_t line, const char *key,
-                  const char *fmt, ...)
+int gtm_conf_report(conf_ctx_t *ctx, int ret, size_t line, const char *key,
+                    const char *fmt, ...)
 {
 	if (ctx->err == NULL || ctx->err_len == 0) {
 		return ret;
@@ -123,9 +93,9 @@ static int report(ctx_t *ctx, int ret, size_t line, const char *key,
 	return ret;
 }
 
-static int no_memory(ctx_t *ctx)
+int gtm_conf_no_memory(conf_ctx_t *ctx)
 {
-	return report(ctx, KNOT_ENOMEM, ctx->line, NULL, "out of memory");
+	return gtm_conf_report(ctx, KNOT_ENOMEM, ctx->line, NULL, "out of memory");
 }
 
 /*! Extends an array by one zeroed element; returns the new array or NULL. */
@@ -136,40 +106,6 @@ static void *grow(void *array, size_t count, size_t size)
 		memset(new_array + count * size, 0, size);
 	}
 	return new_array;
-}
-
-static int get_number(ctx_t *ctx, key_id_t key, const char *str,
-                      uint64_t min, uint64_t max, uint64_t *out)
-{
-	int ret = gtm_conf_number(str, min, max, out);
-	if (ret == KNOT_EINVAL) {
-		return report(ctx, ret, ctx->line, keys[key].name,
-		              "invalid number '%s'", str);
-	} else if (ret != KNOT_EOK) {
-		return report(ctx, ret, ctx->line, keys[key].name,
-		              "value %s out of range %llu-%llu", str,
-		              (unsigned long long)min, (unsigned long long)max);
-	}
-	return KNOT_EOK;
-}
-
-static int get_duration(ctx_t *ctx, key_id_t key, const char *str,
-                        uint64_t min, uint64_t max, uint32_t *out)
-{
-	uint64_t ms;
-	char lo[32], hi[32];
-	int ret = gtm_conf_duration(str, min, max, &ms);
-	if (ret == KNOT_EINVAL) {
-		return report(ctx, ret, ctx->line, keys[key].name,
-		              "invalid duration '%s'", str);
-	} else if (ret != KNOT_EOK) {
-		return report(ctx, ret, ctx->line, keys[key].name,
-		              "value %s out of range %s-%s", str,
-		              gtm_conf_duration_str(min, lo, sizeof(lo)),
-		              gtm_conf_duration_str(max, hi, sizeof(hi)));
-	}
-	*out = ms;
-	return KNOT_EOK;
 }
 
 static bool id_exists(const gtm_conf_t *conf, section_t sec, const char *id)
@@ -193,7 +129,7 @@ static bool id_exists(const gtm_conf_t *conf, section_t sec, const char *id)
 }
 
 /*! Appends an item with default values to the current section. */
-static char **add_item(ctx_t *ctx)
+static char **add_item(conf_ctx_t *ctx)
 {
 	gtm_conf_t *conf = ctx->conf;
 	if (ctx->sec == SEC_CHECK) {
@@ -203,11 +139,7 @@ static char **add_item(ctx_t *ctx)
 		}
 		conf->checks = checks;
 		gtm_check_t *check = &checks[conf->check_count++];
-		*check = (gtm_check_t) {
-			.type = GTM_CHECK_TCP, .expect_min = 200, .expect_max = 399,
-			.interval_ms = 5000, .timeout_ms = 2000, .rise = 2, .fall = 3,
-			.line = ctx->item_line,
-		};
+		gtm_conf_check_init(check, ctx->item_line);
 		return &check->id;
 	} else if (ctx->sec == SEC_POOL) {
 		gtm_pool_t *pools = grow(conf->pools, conf->pool_count, sizeof(*pools));
@@ -233,43 +165,46 @@ static char **add_item(ctx_t *ctx)
 }
 
 /*! Handles '- id: X': validates the id and appends an item. */
-static int start_item(ctx_t *ctx, const char *key, const char *id)
+static int start_item(conf_ctx_t *ctx, const char *key, const char *id)
 {
 	ctx->item_id = NULL;
 	ctx->item_line = ctx->line;
 	ctx->seen = 0;
 
 	if (strcmp(key, "id") != 0) {
-		return report(ctx, KNOT_EINVAL, ctx->line, key, "item must start with 'id'");
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key,
+		                       "item must start with 'id'");
 	}
 	if (ctx->sec == SEC_NAME) {
 		int ret = gtm_conf_name_check(id);
 		if (ret == KNOT_ENOTSUP) {
-			return report(ctx, KNOT_EINVAL, ctx->line, "id",
-			              "wildcard name '%s' not supported", id);
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "id",
+			                       "wildcard name '%s' not supported", id);
 		} else if (ret != KNOT_EOK) {
-			return report(ctx, KNOT_EINVAL, ctx->line, "id", "invalid name '%s'", id);
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "id",
+			                       "invalid name '%s'", id);
 		}
 	} else if (!gtm_conf_id_valid(id, MAX_ID_LEN)) {
-		return report(ctx, KNOT_EINVAL, ctx->line, "id", "invalid identifier '%s'", id);
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "id",
+		                       "invalid identifier '%s'", id);
 	}
 	if (id_exists(ctx->conf, ctx->sec, id)) {
 		ctx->item_id = id;
-		int ret = report(ctx, KNOT_EEXIST, ctx->line, NULL, "duplicate id");
+		int ret = gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, NULL, "duplicate id");
 		ctx->item_id = NULL;
 		return ret;
 	}
 
 	char **id_ptr = add_item(ctx);
 	if (id_ptr == NULL || (*id_ptr = strdup(id)) == NULL) {
-		return no_memory(ctx);
+		return gtm_conf_no_memory(ctx);
 	}
 	ctx->item_id = *id_ptr;
 	return KNOT_EOK;
 }
 
 /*! Item-level validation once all keys of an item were read. */
-static int finish_item(ctx_t *ctx)
+static int finish_item(conf_ctx_t *ctx)
 {
 	gtm_conf_t *conf = ctx->conf;
 	if (ctx->item_id == NULL) {
@@ -277,170 +212,42 @@ static int finish_item(ctx_t *ctx)
 	}
 
 	if (ctx->sec == SEC_CHECK) {
-		gtm_check_t *check = &conf->checks[conf->check_count - 1];
-		if (!(ctx->seen & BIT(K_TYPE))) {
-			return report(ctx, KNOT_EINVAL, ctx->item_line, NULL, "no type");
-		}
-		if (!(ctx->seen & BIT(K_PORT))) {
-			return report(ctx, KNOT_EINVAL, ctx->item_line, NULL, "no port");
-		}
-		if (check->timeout_ms > check->interval_ms) {
-			if (!(ctx->seen & BIT(K_TIMEOUT))) {
-				/* The default timeout is capped by the interval. */
-				check->timeout_ms = check->interval_ms;
-			} else {
-				char t[32], i[32];
-				return report(ctx, KNOT_ERANGE, ctx->key_line[K_TIMEOUT],
-				              "timeout", "timeout %s exceeds interval %s",
-				              gtm_conf_duration_str(check->timeout_ms, t, sizeof(t)),
-				              gtm_conf_duration_str(check->interval_ms, i, sizeof(i)));
-			}
-		}
-		if (check->type == GTM_CHECK_HTTP && check->path == NULL &&
-		    (check->path = strdup("/")) == NULL) {
-			return no_memory(ctx);
+		int ret = gtm_conf_check_finish(ctx);
+		if (ret != KNOT_EOK) {
+			return ret;
 		}
 	} else if (ctx->sec == SEC_POOL) {
 		if (conf->pools[conf->pool_count - 1].addr_count == 0) {
-			return report(ctx, KNOT_EINVAL, ctx->item_line, NULL, "no address");
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->item_line, NULL,
+			                       "no address");
 		}
 	} else if (conf->names[conf->name_count - 1].pool_count == 0) {
-		return report(ctx, KNOT_EINVAL, ctx->item_line, NULL, "no pool");
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->item_line, NULL, "no pool");
 	}
 
 	ctx->item_id = NULL;
 	return KNOT_EOK;
 }
 
-/*! Rejects HTTP-only keys given to a TCP check (in whatever order). */
-static int http_only(ctx_t *ctx, const gtm_check_t *check)
+static int add_ref(conf_ctx_t *ctx, bool to_pool, size_t owner, size_t slot, const char *id)
 {
-	static const key_id_t http_keys[] = { K_PATH, K_HOST, K_EXPECT };
-	if (!(ctx->seen & BIT(K_TYPE)) || check->type != GTM_CHECK_TCP) {
-		return KNOT_EOK;
-	}
-	for (size_t i = 0; i < sizeof(http_keys) / sizeof(http_keys[0]); i++) {
-		key_id_t key = http_keys[i];
-		if (ctx->seen & BIT(key)) {
-			return report(ctx, KNOT_EINVAL, ctx->key_line[key], keys[key].name,
-			              "not valid for tcp check");
-		}
-	}
-	return KNOT_EOK;
-}
-
-static int get_string(ctx_t *ctx, const char *str, char **out)
-{
-	*out = strdup(str);
-	return (*out == NULL) ? no_memory(ctx) : KNOT_EOK;
-}
-
-static int get_path(ctx_t *ctx, const char *str, char **out)
-{
-	size_t bad = gtm_conf_path_invalid(str);
-	if (str[0] != '/') {
-		return report(ctx, KNOT_EINVAL, ctx->line, "path",
-		              "path '%s' does not start with '/'", str);
-	} else if (strlen(str) > MAX_PATH_LEN) {
-		return report(ctx, KNOT_EINVAL, ctx->line, "path",
-		              "path too long (max %d characters)", MAX_PATH_LEN);
-	} else if (bad != 0) {
-		return report(ctx, KNOT_EINVAL, ctx->line, "path",
-		              "invalid character in path at position %zu", bad);
-	}
-	return get_string(ctx, str, out);
-}
-
-static int get_expect(ctx_t *ctx, const char *str, gtm_check_t *check)
-{
-	uint64_t lo, hi;
-	if (!gtm_conf_status_range(str, &lo, &hi)) {
-		return report(ctx, KNOT_EINVAL, ctx->line, "expect",
-		              "invalid status range '%s'", str);
-	}
-	uint64_t bad = (lo < 100 || lo > 599) ? lo : hi;
-	if (bad < 100 || bad > 599) {
-		return report(ctx, KNOT_ERANGE, ctx->line, "expect",
-		              "value %llu out of range 100-599", (unsigned long long)bad);
-	}
-	if (lo > hi) {
-		return report(ctx, KNOT_EINVAL, ctx->line, "expect",
-		              "invalid status range '%s' (minimum above maximum)", str);
-	}
-	check->expect_min = lo;
-	check->expect_max = hi;
-	return KNOT_EOK;
-}
-
-static int check_key(ctx_t *ctx, key_id_t key, const char *val)
-{
-	gtm_check_t *check = &ctx->conf->checks[ctx->conf->check_count - 1];
-	uint64_t num = 0;
-	int ret;
-
-	switch (key) {
-	case K_TYPE:
-		if (strcasecmp(val, "tcp") == 0) {
-			check->type = GTM_CHECK_TCP;
-		} else if (strcasecmp(val, "http") == 0) {
-			check->type = GTM_CHECK_HTTP;
-		} else {
-			return report(ctx, KNOT_EINVAL, ctx->line, "type",
-			              "invalid type '%s' (expected tcp or http)", val);
-		}
-		return http_only(ctx, check);
-	case K_PORT:
-		ret = get_number(ctx, key, val, 1, 65535, &num);
-		check->port = num;
-		return ret;
-	case K_PATH:
-		ret = http_only(ctx, check);
-		return (ret != KNOT_EOK) ? ret : get_path(ctx, val, &check->path);
-	case K_HOST:
-		ret = http_only(ctx, check);
-		if (ret == KNOT_EOK && (strlen(val) > MAX_HOST_LEN || !gtm_conf_host_valid(val))) {
-			ret = report(ctx, KNOT_EINVAL, ctx->line, "host", "invalid host '%s'", val);
-		}
-		return (ret != KNOT_EOK) ? ret : get_string(ctx, val, &check->host);
-	case K_EXPECT:
-		ret = http_only(ctx, check);
-		return (ret != KNOT_EOK) ? ret : get_expect(ctx, val, check);
-	case K_INTERVAL:
-		return get_duration(ctx, key, val, 100, HOUR_MS, &check->interval_ms);
-	case K_TIMEOUT:
-		return get_duration(ctx, key, val, 10, HOUR_MS, &check->timeout_ms);
-	case K_RISE:
-		ret = get_number(ctx, key, val, 1, 100, &num);
-		check->rise = num;
-		return ret;
-	case K_FALL:
-		ret = get_number(ctx, key, val, 1, 100, &num);
-		check->fall = num;
-		return ret;
-	default:
-		return KNOT_EINVAL;
-	}
-}
-
-static int add_ref(ctx_t *ctx, bool to_pool, size_t owner, size_t slot, const char *id)
-{
-	ref_t *refs = grow(ctx->refs, ctx->ref_count, sizeof(*refs));
+	conf_ref_t *refs = grow(ctx->refs, ctx->ref_count, sizeof(*refs));
 	if (refs == NULL) {
-		return no_memory(ctx);
+		return gtm_conf_no_memory(ctx);
 	}
 	ctx->refs = refs;
-	refs[ctx->ref_count] = (ref_t) {
+	refs[ctx->ref_count] = (conf_ref_t) {
 		.to_pool = to_pool, .owner = owner, .slot = slot,
 		.id = strdup(id), .line = ctx->line,
 	};
 	if (refs[ctx->ref_count].id == NULL) {
-		return no_memory(ctx);
+		return gtm_conf_no_memory(ctx);
 	}
 	ctx->ref_count++;
 	return KNOT_EOK;
 }
 
-static int pool_key(ctx_t *ctx, key_id_t key, const char *val)
+static int pool_key(conf_ctx_t *ctx, key_id_t key, const char *val)
 {
 	size_t idx = ctx->conf->pool_count - 1;
 	gtm_pool_t *pool = &ctx->conf->pools[idx];
@@ -450,53 +257,53 @@ static int pool_key(ctx_t *ctx, key_id_t key, const char *val)
 
 	struct sockaddr_storage ss;
 	if (!gtm_conf_addr(val, &ss)) {
-		return report(ctx, KNOT_EINVAL, ctx->line, "address",
-		              "invalid address '%s'", val);
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "address",
+		                       "invalid address '%s'", val);
 	}
 	for (size_t i = 0; i < pool->addr_count; i++) {
 		/* Both zeroed except for family and address. */
 		if (memcmp(&pool->addrs[i].addr, &ss, sizeof(ss)) == 0) {
-			return report(ctx, KNOT_EEXIST, ctx->line, "address",
-			              "duplicate address '%s'", val);
+			return gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, "address",
+			                       "duplicate address '%s'", val);
 		}
 	}
 	if (pool->addr_count >= MAX_ADDRS) {
-		return report(ctx, KNOT_ERANGE, ctx->line, "address",
-		              "too many addresses (max %d)", MAX_ADDRS);
+		return gtm_conf_report(ctx, KNOT_ERANGE, ctx->line, "address",
+		                       "too many addresses (max %d)", MAX_ADDRS);
 	}
 	gtm_addr_t *addrs = grow(pool->addrs, pool->addr_count, sizeof(*addrs));
 	if (addrs == NULL) {
-		return no_memory(ctx);
+		return gtm_conf_no_memory(ctx);
 	}
 	pool->addrs = addrs;
 	addrs[pool->addr_count++] = (gtm_addr_t) { .addr = ss, .line = ctx->line };
 	return KNOT_EOK;
 }
 
-static int name_pool(ctx_t *ctx, size_t idx, const char *val)
+static int name_pool(conf_ctx_t *ctx, size_t idx, const char *val)
 {
 	gtm_name_t *name = &ctx->conf->names[idx];
 	for (size_t i = 0; i < ctx->ref_count; i++) {
-		const ref_t *ref = &ctx->refs[i];
+		const conf_ref_t *ref = &ctx->refs[i];
 		if (ref->to_pool && ref->owner == idx && strcmp(ref->id, val) == 0) {
-			return report(ctx, KNOT_EEXIST, ctx->line, "pool",
-			              "duplicate pool '%s'", val);
+			return gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, "pool",
+			                       "duplicate pool '%s'", val);
 		}
 	}
 	if (name->pool_count >= MAX_NAME_POOLS) {
-		return report(ctx, KNOT_ERANGE, ctx->line, "pool",
-		              "too many pools (max %d)", MAX_NAME_POOLS);
+		return gtm_conf_report(ctx, KNOT_ERANGE, ctx->line, "pool",
+		                       "too many pools (max %d)", MAX_NAME_POOLS);
 	}
 	const gtm_pool_t **pools = grow(name->pools, name->pool_count, sizeof(*pools));
 	if (pools == NULL) {
-		return no_memory(ctx);
+		return gtm_conf_no_memory(ctx);
 	}
 	name->pools = pools;
 	name->pool_count++;
 	return add_ref(ctx, true, idx, name->pool_count - 1, val);
 }
 
-static int name_key(ctx_t *ctx, key_id_t key, const char *val)
+static int name_key(conf_ctx_t *ctx, key_id_t key, const char *val)
 {
 	size_t idx = ctx->conf->name_count - 1;
 	gtm_name_t *name = &ctx->conf->names[idx];
@@ -507,10 +314,11 @@ static int name_key(ctx_t *ctx, key_id_t key, const char *val)
 		return name_pool(ctx, idx, val);
 	case K_TTL:
 		if (gtm_conf_duration(val, 0, UINT64_MAX, &ms) != KNOT_EOK || ms % 1000 != 0) {
-			return report(ctx, KNOT_EINVAL, ctx->line, "ttl", "invalid ttl '%s'", val);
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "ttl",
+			                       "invalid ttl '%s'", val);
 		} else if (ms / 1000 > MAX_TTL) {
-			return report(ctx, KNOT_ERANGE, ctx->line, "ttl",
-			              "value %s out of range 0-%d", val, MAX_TTL);
+			return gtm_conf_report(ctx, KNOT_ERANGE, ctx->line, "ttl",
+			                       "value %s out of range 0-%d", val, MAX_TTL);
 		}
 		name->ttl = ms / 1000;
 		return KNOT_EOK;
@@ -520,16 +328,16 @@ static int name_key(ctx_t *ctx, key_id_t key, const char *val)
 			                 GTM_ALLDOWN_ALL : GTM_ALLDOWN_STATIC;
 			return KNOT_EOK;
 		}
-		return report(ctx, KNOT_EINVAL, ctx->line, "all-down",
-		              "invalid value '%s' (expected static or all)", val);
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "all-down",
+		                       "invalid value '%s' (expected static or all)", val);
 	case K_ENABLED:
 		if (strcasecmp(val, "on") == 0 || strcasecmp(val, "true") == 0) {
 			name->enabled = true;
 		} else if (strcasecmp(val, "off") == 0 || strcasecmp(val, "false") == 0) {
 			name->enabled = false;
 		} else {
-			return report(ctx, KNOT_EINVAL, ctx->line, "enabled",
-			              "invalid value '%s' (expected on or off)", val);
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "enabled",
+			                       "invalid value '%s' (expected on or off)", val);
 		}
 		return KNOT_EOK;
 	default:
@@ -538,39 +346,42 @@ static int name_key(ctx_t *ctx, key_id_t key, const char *val)
 }
 
 /*! Handles one key of an item (YP_EKEY1). */
-static int item_key(ctx_t *ctx, const char *key, const char *val)
+static int item_key(conf_ctx_t *ctx, const char *key, const char *val)
 {
 	if (ctx->item_id == NULL) {
-		return report(ctx, KNOT_EINVAL, ctx->line, key, "item must start with 'id'");
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key,
+		                       "item must start with 'id'");
 	}
 
 	key_id_t id = 0;
-	while (id < K_COUNT && (keys[id].sec != ctx->sec || strcmp(keys[id].name, key) != 0)) {
+	while (id < K_COUNT && (gtm_conf_keys[id].sec != ctx->sec ||
+	                        strcmp(gtm_conf_keys[id].name, key) != 0)) {
 		id++;
 	}
 	if (id == K_COUNT) {
-		return report(ctx, KNOT_EINVAL, ctx->line, key, strcmp(key, "id") == 0 ?
-		              "repeated key" : "unknown item");
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key,
+		                       strcmp(key, "id") == 0 ? "repeated key" : "unknown item");
 	}
-	if ((ctx->seen & BIT(id)) && !keys[id].multi) {
+	if ((ctx->seen & KEY_BIT(id)) && !gtm_conf_keys[id].multi) {
 		/* yparser delivers 'key: [ a, b ]' as the key repeated on one line. */
-		return report(ctx, KNOT_EINVAL, ctx->line, key, ctx->key_line[id] == ctx->line ?
-		              "only one value allowed" : "repeated key");
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key,
+		                       ctx->key_line[id] == ctx->line ?
+		                       "only one value allowed" : "repeated key");
 	}
-	ctx->seen |= BIT(id);
+	ctx->seen |= KEY_BIT(id);
 	ctx->key_line[id] = ctx->line;
 	if (*val == '\0') {
-		return report(ctx, KNOT_EINVAL, ctx->line, key, "missing value");
+		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key, "missing value");
 	}
 
 	switch (ctx->sec) {
-	case SEC_CHECK: return check_key(ctx, id, val);
+	case SEC_CHECK: return gtm_conf_check_key(ctx, id, val);
 	case SEC_POOL:  return pool_key(ctx, id, val);
 	default:        return name_key(ctx, id, val);
 	}
 }
 
-static int on_event(ctx_t *ctx)
+static int on_event(conf_ctx_t *ctx)
 {
 	yp_parser_t *yp = ctx->yp;
 	/* yparser leaves stale data in place when a value is empty. */
@@ -591,17 +402,18 @@ static int on_event(ctx_t *ctx)
 			}
 		}
 		if (ctx->sec == SEC_NONE) {
-			return report(ctx, KNOT_EINVAL, ctx->line, yp->key, "unknown section");
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, yp->key,
+			                       "unknown section");
 		} else if (*val != '\0') {
-			return report(ctx, KNOT_EINVAL, ctx->line, NULL,
-			              "unexpected value '%s'", val);
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, NULL,
+			                       "unexpected value '%s'", val);
 		}
 		return KNOT_EOK;
 	case YP_EID:
 	case YP_EKEY1:
 		if (ctx->sec == SEC_NONE) {
-			return report(ctx, KNOT_EINVAL, ctx->line, yp->key,
-			              "item outside a section");
+			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, yp->key,
+			                       "item outside a section");
 		} else if (yp->event == YP_EKEY1) {
 			return item_key(ctx, yp->key, val);
 		}
@@ -612,11 +424,11 @@ static int on_event(ctx_t *ctx)
 	}
 }
 
-static int resolve_refs(ctx_t *ctx)
+static int resolve_refs(conf_ctx_t *ctx)
 {
 	gtm_conf_t *conf = ctx->conf;
 	for (size_t i = 0; i < ctx->ref_count; i++) {
-		const ref_t *ref = &ctx->refs[i];
+		const conf_ref_t *ref = &ctx->refs[i];
 		const void *found = NULL;
 		if (ref->to_pool) {
 			for (size_t j = 0; found == NULL && j < conf->pool_count; j++) {
@@ -635,14 +447,14 @@ static int resolve_refs(ctx_t *ctx)
 		}
 		if (found == NULL) {
 			const char *what = ref->to_pool ? "pool" : "check";
-			return report(ctx, KNOT_ENOENT, ref->line, what,
-			              "undefined %s '%s'", what, ref->id);
+			return gtm_conf_report(ctx, KNOT_ENOENT, ref->line, what,
+			                       "undefined %s '%s'", what, ref->id);
 		}
 	}
 	return KNOT_EOK;
 }
 
-static int open_input(ctx_t *ctx)
+static int open_input(conf_ctx_t *ctx)
 {
 	int ret = KNOT_EOK;
 	const char *why = NULL;
@@ -685,7 +497,7 @@ int gtm_conf_parse(const char *path, gtm_conf_t **conf, char *err, size_t err_le
 		return KNOT_EINVAL;
 	}
 
-	ctx_t ctx = {
+	conf_ctx_t ctx = {
 		.file = path,
 		.err = err,
 		.err_len = err_len,
@@ -698,7 +510,7 @@ int gtm_conf_parse(const char *path, gtm_conf_t **conf, char *err, size_t err_le
 	}
 	ctx.conf = calloc(1, sizeof(*ctx.conf));
 	if (ctx.conf == NULL || (ctx.conf->file = strdup(path)) == NULL) {
-		ret = no_memory(&ctx);
+		ret = gtm_conf_no_memory(&ctx);
 		goto done;
 	}
 
@@ -743,9 +555,7 @@ void gtm_conf_free(gtm_conf_t *conf)
 		return;
 	}
 	for (size_t i = 0; i < conf->check_count; i++) {
-		free(conf->checks[i].id);
-		free(conf->checks[i].path);
-		free(conf->checks[i].host);
+		gtm_conf_check_clear(&conf->checks[i]);
 	}
 	for (size_t i = 0; i < conf->pool_count; i++) {
 		free(conf->pools[i].id);

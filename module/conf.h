@@ -31,20 +31,47 @@
 /*! Health check types. */
 typedef enum {
 	GTM_CHECK_TCP = 0,  /*!< TCP connect. */
-	GTM_CHECK_HTTP,     /*!< HTTP/1.1 GET, status range. */
+	GTM_CHECK_HTTP,     /*!< HTTP/1.1 request, status range, optional body match. */
+	GTM_CHECK_HTTPS,    /*!< The same over TLS, with certificate verification. */
+	GTM_CHECK_ICMP,     /*!< ICMP echo through an unprivileged ping socket. */
+	GTM_CHECK_DNS,      /*!< DNS query over UDP (TCP on truncation), rcode, answer. */
 } gtm_check_type_t;
+
+/*! HTTP request methods. */
+typedef enum {
+	GTM_HTTP_GET = 0,
+	GTM_HTTP_HEAD,
+} gtm_http_method_t;
 
 /*! Health check definition (the 'check' section). */
 typedef struct {
 	char *id;                /*!< Check identifier. */
 	gtm_check_type_t type;   /*!< Check type. */
-	uint16_t port;           /*!< Destination port (required). */
+	uint16_t port;           /*!< Destination port (tcp: required; 0 for icmp). */
 	char *path;              /*!< HTTP request path (default "/"). */
 	char *host;              /*!< HTTP Host header (NULL: the address). */
 	uint16_t expect_min;     /*!< Lowest accepted HTTP status (default 200). */
 	uint16_t expect_max;     /*!< Highest accepted HTTP status (default 399). */
+	gtm_http_method_t method; /*!< HTTP method (default GET). */
+	char *headers;           /*!< Extra header lines "Name: value\r\n"..., NULL: none. */
+	size_t header_count;     /*!< Number of extra header lines. */
+	char *expect_body;       /*!< Substring required in the body, NULL: none. */
+	char *expect_body_regex; /*!< POSIX extended regex on the body, NULL: none. */
+	uint32_t body_limit;     /*!< Body bytes examined (default 4096). */
+	char *sni;               /*!< TLS server name (NULL: the host name, if any). */
+	bool verify;             /*!< Verify the server certificate (default on). */
+	char *ca_file;           /*!< Trusted CA file (NULL: system store). */
+	uint64_t ca_stamp;       /*!< Identity of the CA file contents (inode, size, mtime). */
+	uint16_t packets;        /*!< ICMP echo requests per probe (default 3). */
+	uint8_t max_loss;        /*!< Highest tolerated echo loss in percent (default 50). */
+	uint32_t max_rtt_ms;     /*!< Slower echo replies count as lost (0: no limit). */
+	char *query_name;        /*!< DNS query name, absolute (default "."). */
+	uint16_t query_type;     /*!< DNS query type (default SOA). */
+	uint16_t expect_rcode;   /*!< Expected DNS rcode (default NOERROR). */
+	char *expect_answer;     /*!< Rdata required in the answer, NULL: none. */
 	uint32_t interval_ms;    /*!< Time between probes (default 5 s). */
 	uint32_t timeout_ms;     /*!< Whole-probe time limit (default 2 s). */
+	uint32_t recheck_ms;     /*!< Re-probe delay after a result against the state. */
 	uint16_t rise;           /*!< Consecutive successes to come up (default 2). */
 	uint16_t fall;           /*!< Consecutive failures to go down (default 3). */
 	size_t line;             /*!< Line of the 'id' in the data file. */

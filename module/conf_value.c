@@ -243,3 +243,53 @@ int gtm_conf_name_resolve(const gtm_name_t *name, const knot_dname_t *zone,
 	knot_dname_to_lower(out);
 	return KNOT_EOK;
 }
+
+bool gtm_conf_percent(const char *str, uint64_t *out)
+{
+	char digits[4];
+	size_t len = strspn(str, "0123456789");
+	if (len == 0 || len > 2 || (str[len] != '\0' && strcmp(str + len, "%") != 0)) {
+		return false;
+	}
+	memcpy(digits, str, len);
+	digits[len] = '\0';
+	return gtm_conf_number(digits, 0, 99, out) == KNOT_EOK;
+}
+
+/*! RFC 9110 token characters (header names). */
+static bool is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/*
+ * Extra header line:
+ *
+ *   input                                   result
+ *   --------------------------------------  ------------------------------
+ *   no ':' at all, or ':' first             -1
+ *   a non-token character before the ':'    its 1-based position
+ *   a CTL other than TAB, or DEL/8-bit,     its 1-based position
+ *   after the ':'
+ *   otherwise                               0
+ */
+int gtm_conf_header_invalid(const char *str)
+{
+	const char *colon = strchr(str, ':');
+	if (colon == NULL || colon == str) {
+		return -1;
+	}
+	for (const char *c = str; c < colon; c++) {
+		if (!is_tchar(*c)) {
+			return (int)(c - str) + 1;
+		}
+	}
+	for (const char *c = colon + 1; *c != '\0'; c++) {
+		unsigned char ch = *c;
+		if ((ch < ' ' && ch != '\t') || ch >= 0x7f) {
+			return (int)(c - str) + 1;
+		}
+	}
+	return 0;
+}

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -26,8 +28,33 @@ void gtm_probe_set_reason(gtm_probe_t *p, const char *fmt, ...)
 	va_end(args);
 }
 
+gtm_probe_status_t gtm_probe_fail(gtm_probe_t *p, const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	(void)vsnprintf(p->reason, sizeof(p->reason), fmt, args);
+	va_end(args);
+	return gtm_probe_finish(p, GTM_PROBE_FAIL);
+}
+
+int gtm_probe_mem(gtm_probe_t *p, size_t size)
+{
+	p->mem = malloc(size);
+	if (p->mem == NULL) {
+		gtm_probe_set_reason(p, "out of memory");
+		return -1;
+	}
+	p->mem_size = size;
+	p->mem_len = 0;
+	return 0;
+}
+
 gtm_probe_status_t gtm_probe_finish(gtm_probe_t *p, gtm_probe_status_t status)
 {
+	gtm_probe_tls_end(p);
+	free(p->mem);
+	p->mem = NULL;
+	p->mem_size = 0;
 	if (p->fd >= 0) {
 		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
 		(void)setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
@@ -69,7 +96,7 @@ gtm_probe_status_t gtm_probe_fail_errno(gtm_probe_t *p, const char *step, int er
 	return gtm_probe_finish(p, GTM_PROBE_FAIL);
 }
 
-static socklen_t addr_len(const struct sockaddr_storage *addr)
+socklen_t gtm_probe_addr_len(const struct sockaddr_storage *addr)
 {
 	switch (addr->ss_family) {
 	case AF_INET:  return sizeof(struct sockaddr_in);
@@ -85,47 +112,30 @@ static gtm_probe_status_t connected(gtm_probe_t *p)
 		return gtm_probe_tcp_connected(p);
 	case GTM_CHECK_HTTP:
 		return gtm_probe_http_connected(p);
+	case GTM_CHECK_HTTPS:
+		return gtm_probe_tls_connected(p);
+	case GTM_CHECK_DNS:
+		return gtm_probe_dns_connected(p);
 	default:
-		gtm_probe_set_reason(p, "unsupported check type");
-		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+		return gtm_probe_fail(p, "unsupported check type");
 	}
 }
 
-gtm_probe_status_t gtm_probe_start(gtm_probe_t *p, const gtm_target_spec_t *spec)
+gtm_probe_status_t gtm_probe_tcp_open(gtm_probe_t *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->spec = spec;
-	p->fd = -1;
-
-	socklen_t len = addr_len(&spec->addr);
-	if (len == 0) {
-		gtm_probe_set_reason(p, "unsupported address family");
-		return GTM_PROBE_FAIL;
+	const struct sockaddr_storage *addr = &p->spec->addr;
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return gtm_probe_fail_errno(p, "socket", errno);
 	}
-
-	switch (spec->type) {
-	case GTM_CHECK_TCP:
-		break;
-	case GTM_CHECK_HTTP:
-		if (gtm_probe_http_request(p) != 0) {
-			return GTM_PROBE_FAIL;
-		}
-		break;
-	default:
-		gtm_probe_set_reason(p, "unsupported check type");
-		return GTM_PROBE_FAIL;
+	if (p->fd >= 0) {
+		/* Replacing a descriptor: the new one is open, so its number differs. */
+		(void)close(p->fd);
 	}
-
-	p->fd = socket(spec->addr.ss_family,
-	               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd < 0) {
-		int err = errno;
-		p->fd = -1;
-		return gtm_probe_fail_errno(p, "socket", err);
-	}
+	p->fd = fd;
 
 	p->phase = GTM_PHASE_CONNECT;
-	if (connect(p->fd, (const struct sockaddr *)&spec->addr, len) == 0) {
+	if (connect(p->fd, (const struct sockaddr *)addr, gtm_probe_addr_len(addr)) == 0) {
 		return connected(p);
 	}
 
@@ -136,6 +146,36 @@ gtm_probe_status_t gtm_probe_start(gtm_probe_t *p, const gtm_target_spec_t *spec
 		return GTM_PROBE_PENDING;
 	}
 	return gtm_probe_fail_errno(p, "connect", err);
+}
+
+gtm_probe_status_t gtm_probe_start(gtm_probe_t *p, const gtm_target_spec_t *spec)
+{
+	memset(p, 0, sizeof(*p));
+	p->spec = spec;
+	p->fd = -1;
+
+	if (gtm_probe_addr_len(&spec->addr) == 0) {
+		gtm_probe_set_reason(p, "unsupported address family");
+		return GTM_PROBE_FAIL;
+	}
+
+	switch (spec->type) {
+	case GTM_CHECK_TCP:
+		return gtm_probe_tcp_open(p);
+	case GTM_CHECK_HTTP:
+	case GTM_CHECK_HTTPS:
+		if (gtm_probe_http_prepare(p) != 0) {
+			return gtm_probe_finish(p, GTM_PROBE_FAIL);
+		}
+		return gtm_probe_tcp_open(p);
+	case GTM_CHECK_ICMP:
+		return gtm_probe_icmp_start(p);
+	case GTM_CHECK_DNS:
+		return gtm_probe_dns_start(p);
+	default:
+		gtm_probe_set_reason(p, "unsupported check type");
+		return GTM_PROBE_FAIL;
+	}
 }
 
 /*
@@ -165,55 +205,67 @@ static gtm_probe_status_t connect_done(gtm_probe_t *p, uint32_t events)
 		return connected(p);
 	}
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		gtm_probe_set_reason(p, "connect failed");
-		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+		return gtm_probe_fail(p, "connect failed");
 	}
 	return GTM_PROBE_PENDING;
 }
 
 gtm_probe_status_t gtm_probe_io(gtm_probe_t *p, uint32_t events)
 {
-	if (p->fd < 0) {
-		gtm_probe_set_reason(p, "probe not running");
-		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+	if (p->fd < 0 || p->phase == GTM_PHASE_IDLE) {
+		return gtm_probe_fail(p, "probe not running");
+	}
+	if (p->phase == GTM_PHASE_CONNECT) {
+		return connect_done(p, events);
 	}
 
-	switch (p->phase) {
-	case GTM_PHASE_CONNECT:
-		return connect_done(p, events);
-	case GTM_PHASE_SEND:
-	case GTM_PHASE_RECV:
+	switch (p->spec->type) {
+	case GTM_CHECK_HTTP:
+	case GTM_CHECK_HTTPS:
 		return gtm_probe_http_io(p, events);
+	case GTM_CHECK_ICMP:
+		return gtm_probe_icmp_io(p, events);
+	case GTM_CHECK_DNS:
+		return gtm_probe_dns_io(p, events);
 	default:
-		gtm_probe_set_reason(p, "probe not running");
-		return gtm_probe_finish(p, GTM_PROBE_FAIL);
+		return gtm_probe_fail(p, "probe not running");
 	}
 }
 
 /*
  * Reason of a timeout:
  *
- *   fd    phase    reason
- *   ----  -------  --------------------------
- *   < 0   any      "probe not running"
- *   >= 0  CONNECT  "timeout in connect"
- *   >= 0  SEND     "timeout in send"
- *   >= 0  RECV     "timeout in http response"
- *   >= 0  IDLE     "probe not running"
+ *   fd    type   phase    reason
+ *   ----  -----  -------  --------------------------
+ *   < 0   any    any      "probe not running"
+ *   >= 0  icmp   any      result of the replies so far ("3/3 echo lost")
+ *   >= 0  other  CONNECT  "timeout in connect"
+ *   >= 0  other  TLS      "timeout in tls handshake"
+ *   >= 0  other  SEND     "timeout in send"
+ *   >= 0  dns    RECV     "timeout in dns response"
+ *   >= 0  other  RECV     "timeout in http response"
+ *   >= 0  other  BODY     "timeout in http body"
+ *   >= 0  other  IDLE     "probe not running"
  */
 gtm_probe_status_t gtm_probe_abort(gtm_probe_t *p)
 {
 	const char *reason = "probe not running";
 
+	if (p->fd >= 0 && p->spec != NULL && p->spec->type == GTM_CHECK_ICMP) {
+		return gtm_probe_icmp_result(p);
+	}
 	if (p->fd >= 0) {
+		bool dns = (p->spec != NULL && p->spec->type == GTM_CHECK_DNS);
 		switch (p->phase) {
 		case GTM_PHASE_CONNECT: reason = "timeout in connect"; break;
+		case GTM_PHASE_TLS:     reason = "timeout in tls handshake"; break;
 		case GTM_PHASE_SEND:    reason = "timeout in send"; break;
-		case GTM_PHASE_RECV:    reason = "timeout in http response"; break;
+		case GTM_PHASE_RECV:    reason = dns ? "timeout in dns response" :
+		                                       "timeout in http response"; break;
+		case GTM_PHASE_BODY:    reason = "timeout in http body"; break;
 		default:                break;
 		}
 	}
 
-	gtm_probe_set_reason(p, "%s", reason);
-	return gtm_probe_finish(p, GTM_PROBE_FAIL);
+	return gtm_probe_fail(p, "%s", reason);
 }

@@ -241,6 +241,136 @@ static void test_good_ipv6(void **state)
 	gtm_conf_free(conf);
 }
 
+static void test_good_probes(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-probes.conf");
+	assert_int_equal(conf->check_count, 7);
+
+	const gtm_check_t *site = find_check(conf, "site");
+	assert_int_equal(site->type, GTM_CHECK_HTTPS);
+	assert_int_equal(site->port, 443);
+	assert_string_equal(site->path, "/");
+	assert_string_equal(site->host, "www.example.com");
+	assert_string_equal(site->sni, "edge.example.com");
+	assert_true(site->verify);
+	assert_null(site->ca_file);
+	assert_int_equal(site->method, GTM_HTTP_GET);
+	assert_string_equal(site->headers, "X-Probe: gtm\r\nAccept: text/plain\r\n");
+	assert_int_equal(site->header_count, 2);
+	assert_string_equal(site->expect_body, "ok");
+	assert_string_equal(site->expect_body_regex, "^status: (ok|degraded)$");
+	assert_int_equal(site->body_limit, 8192);
+	assert_int_equal(site->recheck_ms, 300);
+	assert_int_equal(site->interval_ms, 5000);
+
+	const gtm_check_t *insecure = find_check(conf, "insecure");
+	assert_int_equal(insecure->port, 8443);
+	assert_false(insecure->verify);
+	assert_null(insecure->headers);
+	assert_null(insecure->expect_body);
+	assert_int_equal(insecure->body_limit, 4096);
+	assert_int_equal(insecure->recheck_ms, 500); /* interval / 10 */
+
+	const gtm_check_t *head = find_check(conf, "head");
+	assert_int_equal(head->type, GTM_CHECK_HTTP);
+	assert_int_equal(head->port, 80);
+	assert_int_equal(head->method, GTM_HTTP_HEAD);
+	assert_int_equal(head->timeout_ms, 100);
+	assert_int_equal(head->recheck_ms, 50); /* interval / 10, at least 50ms */
+
+	const gtm_check_t *ping = find_check(conf, "ping");
+	assert_int_equal(ping->type, GTM_CHECK_ICMP);
+	assert_int_equal(ping->port, 0);
+	assert_int_equal(ping->packets, 5);
+	assert_int_equal(ping->max_loss, 20);
+	assert_int_equal(ping->max_rtt_ms, 150);
+	assert_int_equal(ping->recheck_ms, 1000); /* interval / 10, at most 1s */
+	assert_null(ping->path);
+
+	const gtm_check_t *ping_dflt = find_check(conf, "ping-defaults");
+	assert_int_equal(ping_dflt->packets, 3);
+	assert_int_equal(ping_dflt->max_loss, 50);
+	assert_int_equal(ping_dflt->max_rtt_ms, 0);
+
+	const gtm_check_t *resolver = find_check(conf, "resolver");
+	assert_int_equal(resolver->type, GTM_CHECK_DNS);
+	assert_int_equal(resolver->port, 53);
+	assert_string_equal(resolver->query_name, "www.example.com.");
+	assert_int_equal(resolver->query_type, KNOT_RRTYPE_AAAA);
+	assert_int_equal(resolver->expect_rcode, KNOT_RCODE_NXDOMAIN);
+	assert_string_equal(resolver->expect_answer, "2001:db8::1");
+	assert_int_equal(resolver->recheck_ms, 30000);
+
+	const gtm_check_t *dns = find_check(conf, "dns-defaults");
+	assert_int_equal(dns->port, 5353);
+	assert_string_equal(dns->query_name, ".");
+	assert_int_equal(dns->query_type, KNOT_RRTYPE_SOA);
+	assert_int_equal(dns->expect_rcode, KNOT_RCODE_NOERROR);
+	assert_null(dns->expect_answer);
+
+	assert_ptr_equal(conf->pools[0].check, site);
+	assert_ptr_equal(conf->pools[1].check, ping);
+	gtm_conf_free(conf);
+}
+
+/*! A CA file is loaded at parse time; its version is part of the check. */
+static void test_ca_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/gtm-test-conf-XXXXXX";
+	char err[GTM_CONF_ERR_LEN] = "";
+	gtm_conf_t *conf = NULL;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fprintf(fp, "check:\n  - id: tls\n    type: https\n    ca-file: %s\n",
+	        CONF_DIR "/test-ca.pem");
+	assert_int_equal(fclose(fp), 0);
+
+	int ret = gtm_conf_parse(path, &conf, err, sizeof(err));
+	if (ret != KNOT_EOK) {
+		print_error("%s\n", err);
+	}
+	assert_int_equal(ret, KNOT_EOK);
+	assert_string_equal(conf->checks[0].ca_file, CONF_DIR "/test-ca.pem");
+	assert_int_not_equal(conf->checks[0].ca_stamp, 0);
+	assert_true(conf->checks[0].verify);
+	gtm_conf_free(conf);
+	unlink(path);
+}
+
+/*! Value helpers of the new keys. */
+static void test_probe_values(void **state)
+{
+	(void)state;
+	uint64_t v = 7;
+	assert_true(gtm_conf_percent("0", &v));
+	assert_int_equal(v, 0);
+	assert_true(gtm_conf_percent("99%", &v));
+	assert_int_equal(v, 99);
+	assert_true(gtm_conf_percent("05", &v));
+	assert_int_equal(v, 5);
+	assert_false(gtm_conf_percent("100", &v));
+	assert_false(gtm_conf_percent("", &v));
+	assert_false(gtm_conf_percent("%", &v));
+	assert_false(gtm_conf_percent("5 %", &v));
+	assert_false(gtm_conf_percent("5%%", &v));
+	assert_false(gtm_conf_percent("-1", &v));
+
+	assert_int_equal(gtm_conf_header_invalid("X-Token: abc"), 0);
+	assert_int_equal(gtm_conf_header_invalid("X-Empty:"), 0);
+	assert_int_equal(gtm_conf_header_invalid("A!#$%&'*+-.^_`|~0z: v\tw"), 0);
+	assert_int_equal(gtm_conf_header_invalid("X-Token"), -1);
+	assert_int_equal(gtm_conf_header_invalid(": abc"), -1);
+	assert_int_equal(gtm_conf_header_invalid("X Token: abc"), 2);
+	assert_int_equal(gtm_conf_header_invalid("X(: abc"), 2);
+	assert_int_equal(gtm_conf_header_invalid("X: a\rb"), 5);
+	assert_int_equal(gtm_conf_header_invalid("X: a\nb"), 5);
+	assert_int_equal(gtm_conf_header_invalid("X: \x7f"), 4);
+}
+
 /*! Reads the expected error from the first line "# error: TEXT". */
 static void read_expected(const char *path, char *out, size_t out_len)
 {
@@ -562,6 +692,9 @@ int main(void)
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_good_forward),
 		cmocka_unit_test(test_good_ipv6),
+		cmocka_unit_test(test_good_probes),
+		cmocka_unit_test(test_ca_file),
+		cmocka_unit_test(test_probe_values),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_open_errors),
