@@ -22,6 +22,7 @@
 
 #include "answer.h"
 #include "conf.h"
+#include "probe.h"
 #include "registry.h"
 #include "table.h"
 
@@ -115,6 +116,11 @@ static int gtm_load(knotd_mod_t *mod)
 	if (ret != KNOT_EOK) {
 		knotd_mod_log(mod, LOG_ERR, "%s", err);
 		return ret;
+	}
+
+	char icmp_hint[256];
+	if (gtm_probe_icmp_denied(conf, icmp_hint, sizeof(icmp_hint))) {
+		knotd_mod_log(mod, LOG_WARNING, "%s", icmp_hint);
 	}
 
 	ret = gtm_registry_acquire(mod);

@@ -192,14 +192,17 @@ static void handle_event(const struct epoll_event *ev, uint64_t now)
 	}
 
 	uint32_t before = t->probe->events;
+	int fd_before = t->probe->fd;
 	gtm_probe_status_t status = gtm_probe_io(t->probe, ev->events);
 	if (status != GTM_PROBE_PENDING) {
 		probe_done(t, status, now);
 		return;
 	}
-	if (t->probe->events != before) {
+	/* A new descriptor (DNS over TCP after UDP) is registered anew. */
+	if (t->probe->events != before || t->probe->fd != fd_before) {
+		int op = (t->probe->fd != fd_before) ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 		struct epoll_event mod = { .events = t->probe->events, .data = ev->data };
-		if (epoll_ctl(gtm_reg.epfd, EPOLL_CTL_MOD, t->probe->fd, &mod) != 0) {
+		if (epoll_ctl(gtm_reg.epfd, op, t->probe->fd, &mod) != 0) {
 			(void)gtm_probe_abort(t->probe);
 			snprintf(t->probe->reason, sizeof(t->probe->reason),
 			         "epoll failed (%s)", strerror(errno));

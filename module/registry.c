@@ -209,8 +209,7 @@ static void target_free(gtm_target_t *t)
 	if (t == NULL) {
 		return;
 	}
-	free((char *)t->spec.path);
-	free((char *)t->spec.host);
+	gtm_target_spec_clear(&t->spec);
 	free(t->refs);
 	free(t);
 }
@@ -221,11 +220,7 @@ static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
 	if (t == NULL) {
 		return NULL;
 	}
-	t->spec = *spec;
-	t->spec.path = (spec->path != NULL) ? strdup(spec->path) : NULL;
-	t->spec.host = (spec->host != NULL) ? strdup(spec->host) : NULL;
-	if ((spec->path != NULL && t->spec.path == NULL) ||
-	    (spec->host != NULL && t->spec.host == NULL)) {
+	if (gtm_target_spec_copy(&t->spec, spec) != KNOT_EOK) {
 		target_free(t);
 		return NULL;
 	}
