@@ -120,6 +120,30 @@ void gtm_prober_cancel(gtm_target_t *t)
 	}
 }
 
+/*!
+ * Delay until the next probe of a target.
+ *
+ * Truth table (state after the result, result, first result):
+ *   any,  any,   first result       -> interval/2 .. interval (spread phases)
+ *   UP,   fail,  not first          -> recheck (a fall is in progress)
+ *   DOWN, ok,    not first          -> recheck (a rise is in progress)
+ *   otherwise                       -> interval
+ * A recheck of 0 means the interval.
+ */
+static uint32_t next_delay(const gtm_target_t *t, bool ok, bool first)
+{
+	uint32_t interval = t->spec.interval_ms;
+	if (first) {
+		return interval / 2 + rand_below(interval / 2 + 1);
+	}
+	bool pending = (t->sm.state == GTM_HEALTH_UP && !ok) ||
+	               (t->sm.state == GTM_HEALTH_DOWN && ok);
+	if (pending && t->spec.recheck_ms > 0 && t->spec.recheck_ms < interval) {
+		return t->spec.recheck_ms;
+	}
+	return interval;
+}
+
 /*! Records a finished probe and schedules the next one. */
 static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
 {
@@ -132,13 +156,8 @@ static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
 		gtm_reg.dirty = true;
 	}
 
-	uint32_t interval = t->spec.interval_ms;
-	if (!t->probed) {
-		/* Spread the phases of targets started together. */
-		interval = interval / 2 + rand_below(interval / 2 + 1);
-	}
+	t->wake_ms = now + next_delay(t, ok, !t->probed);
 	t->probed = true;
-	t->wake_ms = now + interval;
 	gtm_heap_update(t);
 }
 
