@@ -299,6 +299,9 @@ static int get_ca_file(conf_ctx_t *ctx, const char *val, gtm_check_t *check)
 {
 	char why[128];
 	struct stat st;
+	if ((ctx->seen & KEY_BIT(K_VERIFY)) && !check->verify) {
+		return bad(ctx, KNOT_EINVAL, K_CA_FILE, "not used with verify off");
+	}
 	if (val[0] != '/') {
 		return bad(ctx, KNOT_EINVAL, K_CA_FILE, "ca-file '%s' is not an absolute path", val);
 	}

@@ -338,6 +338,17 @@ static void test_ca_file(void **state)
 	assert_int_not_equal(conf->checks[0].ca_stamp, 0);
 	assert_true(conf->checks[0].verify);
 	gtm_conf_free(conf);
+
+	/* verify off after a (loadable) ca-file: refused once the item ends. */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "check:\n  - id: tls\n    type: https\n    ca-file: %s\n"
+	        "    verify: off\n", CONF_DIR "/test-ca.pem");
+	assert_int_equal(fclose(fp), 0);
+	conf = NULL;
+	assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), KNOT_EINVAL);
+	assert_null(conf);
+	assert_non_null(strstr(err, ":4: check[tls].ca-file: not used with verify off"));
 	unlink(path);
 }
 
