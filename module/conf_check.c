@@ -269,7 +269,7 @@ static int get_match(conf_ctx_t *ctx, key_id_t key, const char *val, char **out)
 	}
 	if (key == K_EXPECT_BODY_REGEX) {
 		regex_t re;
-		int ret = regcomp(&re, val, REG_EXTENDED | REG_NOSUB);
+		int ret = regcomp(&re, val, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (ret != 0) {
 			char why[128];
 			(void)regerror(ret, &re, why, sizeof(why));

@@ -118,7 +118,7 @@ int gtm_target_spec_copy(gtm_target_spec_t *dst, const gtm_target_spec_t *src)
 			goto fail;
 		}
 		if (regcomp(dst->body_re, src->expect_body_regex,
-		            REG_EXTENDED | REG_NOSUB) != 0) {
+		            REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0) {
 			free(dst->body_re);
 			dst->body_re = NULL;
 			ret = KNOT_EINVAL;

@@ -250,6 +250,10 @@ static void test_eof_framing(void **state)
 	            .delay_ms = 10, .end = END_CLOSE };
 	expect(s, (rules_t){ .regex = "line 2\n$" }, GTM_PROBE_OK, "http status 200");
 	expect(s, (rules_t){ .regex = "line 1\n$" }, GTM_PROBE_FAIL, "body mismatch");
+	/* ^ and $ anchor at every line (REG_NEWLINE); . never crosses one. */
+	expect(s, (rules_t){ .regex = "^line 1$" }, GTM_PROBE_OK, "http status 200");
+	expect(s, (rules_t){ .regex = "^line 2$" }, GTM_PROBE_OK, "http status 200");
+	expect(s, (rules_t){ .regex = "line 1.line 2" }, GTM_PROBE_FAIL, "body mismatch");
 	/* A truncated Content-Length body is not judged. */
 	srv_t t = { .parts = { OK_HEAD, "Content-Length: 100\r\n\r\nshort" },
 	            .end = END_CLOSE };
