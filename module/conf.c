@@ -98,34 +98,67 @@ int gtm_conf_no_memory(conf_ctx_t *ctx)
 	return gtm_conf_report(ctx, KNOT_ENOMEM, ctx->line, NULL, "out of memory");
 }
 
-/*! Extends an array by one zeroed element; returns the new array or NULL. */
+/*!
+ * Extends an array by one zeroed element; returns the new array or NULL.
+ *
+ * The capacity doubles whenever count reaches a power of two, so the
+ * array always has room for count + 1 elements and a file with N items
+ * costs O(log N) reallocations, not N.
+ */
 static void *grow(void *array, size_t count, size_t size)
 {
-	char *new_array = realloc(array, (count + 1) * size);
+	char *new_array = array;
+	if ((count & (count - 1)) == 0) {
+		new_array = realloc(array, (count == 0 ? 1 : 2 * count) * size);
+	}
 	if (new_array != NULL) {
 		memset(new_array + count * size, 0, size);
 	}
 	return new_array;
 }
 
-static bool id_exists(const gtm_conf_t *conf, section_t sec, const char *id)
+/*!
+ * Key under which an item id is unique in its section: the id itself for
+ * checks and pools; for names '@', or the form (relative or absolute)
+ * followed by the lower-cased wire name, so 'GTM' and 'gtm' collide.
+ */
+static size_t id_key(section_t sec, const char *id, uint8_t *key, size_t key_len)
 {
-	for (size_t i = 0; sec == SEC_CHECK && i < conf->check_count; i++) {
-		if (strcmp(conf->checks[i].id, id) == 0) {
-			return true;
+	size_t len = strlen(id);
+	if (sec != SEC_NAME || strcmp(id, "@") == 0) {
+		if (len > key_len) {
+			len = key_len;
 		}
+		memcpy(key, id, len);
+		return len;
 	}
-	for (size_t i = 0; sec == SEC_POOL && i < conf->pool_count; i++) {
-		if (strcmp(conf->pools[i].id, id) == 0) {
-			return true;
-		}
+	key[0] = gtm_conf_name_absolute(id) ? 'A' : 'R';
+	if (knot_dname_from_str(key + 1, id, key_len - 1) == NULL) {
+		return 0;
 	}
-	for (size_t i = 0; sec == SEC_NAME && i < conf->name_count; i++) {
-		if (gtm_conf_name_id_equal(conf->names[i].id, id)) {
-			return true;
-		}
+	knot_dname_to_lower(key + 1);
+	return 1 + knot_dname_size(key + 1);
+}
+
+/*! Records the id of the item being added; KNOT_EEXIST if already used. */
+static int id_add(conf_ctx_t *ctx, const char *id, uint32_t value)
+{
+	uint8_t key[MAX_ID_LEN + KNOT_DNAME_MAXLEN + 2];
+	size_t len = id_key(ctx->sec, id, key, sizeof(key));
+	if (len == 0) {
+		return KNOT_EINVAL;
 	}
-	return false;
+	return gtm_idx_add(&ctx->ids[ctx->sec], key, len, value, NULL);
+}
+
+/*! Looks up a check or pool id; returns its index or -1. */
+static ssize_t id_find(conf_ctx_t *ctx, section_t sec, const char *id)
+{
+	uint32_t value;
+	if (gtm_idx_find(&ctx->ids[sec], id, strlen(id), &value) != KNOT_EOK) {
+		return -1;
+	}
+	return value;
 }
 
 /*! Appends an item with default values to the current section. */
@@ -188,9 +221,17 @@ static int start_item(conf_ctx_t *ctx, const char *key, const char *id)
 		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "id",
 		                       "invalid identifier '%s'", id);
 	}
-	if (id_exists(ctx->conf, ctx->sec, id)) {
+	size_t count[] = {
+		[SEC_CHECK] = ctx->conf->check_count,
+		[SEC_POOL] = ctx->conf->pool_count,
+		[SEC_NAME] = ctx->conf->name_count,
+	};
+	int ret = id_add(ctx, id, count[ctx->sec]);
+	if (ret == KNOT_ENOMEM) {
+		return gtm_conf_no_memory(ctx);
+	} else if (ret != KNOT_EOK) {
 		ctx->item_id = id;
-		int ret = gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, NULL, "duplicate id");
+		ret = gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, NULL, "duplicate id");
 		ctx->item_id = NULL;
 		return ret;
 	}
@@ -283,9 +324,11 @@ static int pool_key(conf_ctx_t *ctx, key_id_t key, const char *val)
 static int name_pool(conf_ctx_t *ctx, size_t idx, const char *val)
 {
 	gtm_name_t *name = &ctx->conf->names[idx];
-	for (size_t i = 0; i < ctx->ref_count; i++) {
+	/* The references of this name are the last ones added. */
+	for (size_t i = ctx->ref_count; i-- > 0 && ctx->refs[i].to_pool &&
+	                                ctx->refs[i].owner == idx; ) {
 		const conf_ref_t *ref = &ctx->refs[i];
-		if (ref->to_pool && ref->owner == idx && strcmp(ref->id, val) == 0) {
+		if (strcmp(ref->id, val) == 0) {
 			return gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, "pool",
 			                       "duplicate pool '%s'", val);
 		}
@@ -431,16 +474,14 @@ static int resolve_refs(conf_ctx_t *ctx)
 		const conf_ref_t *ref = &ctx->refs[i];
 		const void *found = NULL;
 		if (ref->to_pool) {
-			for (size_t j = 0; found == NULL && j < conf->pool_count; j++) {
-				found = strcmp(conf->pools[j].id, ref->id) == 0 ? &conf->pools[j] : NULL;
-			}
+			ssize_t j = id_find(ctx, SEC_POOL, ref->id);
+			found = (j >= 0) ? &conf->pools[j] : NULL;
 			conf->names[ref->owner].pools[ref->slot] = found;
 			ctx->sec = SEC_NAME;
 			ctx->item_id = conf->names[ref->owner].id;
 		} else {
-			for (size_t j = 0; found == NULL && j < conf->check_count; j++) {
-				found = strcmp(conf->checks[j].id, ref->id) == 0 ? &conf->checks[j] : NULL;
-			}
+			ssize_t j = id_find(ctx, SEC_CHECK, ref->id);
+			found = (j >= 0) ? &conf->checks[j] : NULL;
 			conf->pools[ref->owner].check = found;
 			ctx->sec = SEC_POOL;
 			ctx->item_id = conf->pools[ref->owner].id;
@@ -537,6 +578,9 @@ done:
 		free(ctx.refs[i].id);
 	}
 	free(ctx.refs);
+	for (int sec = 0; sec < SEC_COUNT; sec++) {
+		gtm_idx_clear(&ctx.ids[sec]);
+	}
 	if (ctx.yp != NULL) {
 		yp_deinit(ctx.yp);
 		free(ctx.yp);

@@ -28,6 +28,7 @@
 #include <libknot/yparser/yparser.h>
 
 #include "conf.h"
+#include "idx.h"
 
 /*! Sections of the data file. */
 typedef enum {
@@ -35,6 +36,7 @@ typedef enum {
 	SEC_CHECK,
 	SEC_POOL,
 	SEC_NAME,
+	SEC_COUNT
 } section_t;
 
 /*! Item keys of every section. */
@@ -83,6 +85,7 @@ typedef struct {
 	gtm_conf_t *conf;
 	conf_ref_t *refs;
 	size_t ref_count;
+	gtm_idx_t ids[SEC_COUNT]; /*!< Item ids of each section (names normalised). */
 	size_t line;            /*!< Line of the current event. */
 	section_t sec;          /*!< Section of the item being processed. */
 	const char *item_id;    /*!< Id of the item, NULL if none (yet). */
@@ -94,7 +97,8 @@ typedef struct {
 /*!
  * Formats "FILE:LINE: SECTION[ID].KEY: reason" for the current item.
  *
- * eturn ret (for tail calls).
+ * 
+eturn ret (for tail calls).
  */
 int gtm_conf_report(conf_ctx_t *ctx, int ret, size_t line, const char *key,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -177,5 +181,3 @@ int gtm_conf_name_check(const char *str);
 /*! True if a name ends with an unescaped dot. */
 bool gtm_conf_name_absolute(const char *str);
 
-/*! Case-insensitive equality of two name identifiers of the same form. */
-bool gtm_conf_name_id_equal(const char *a, const char *b);

@@ -186,21 +186,6 @@ bool gtm_conf_name_absolute(const char *str)
 	return escapes % 2 == 0;
 }
 
-bool gtm_conf_name_id_equal(const char *a, const char *b)
-{
-	bool a_apex = (strcmp(a, "@") == 0), b_apex = (strcmp(b, "@") == 0);
-	if (a_apex || b_apex) {
-		return a_apex && b_apex;
-	}
-	if (gtm_conf_name_absolute(a) != gtm_conf_name_absolute(b)) {
-		return false;
-	}
-	knot_dname_storage_t wa, wb;
-	return knot_dname_from_str(wa, a, sizeof(wa)) != NULL &&
-	       knot_dname_from_str(wb, b, sizeof(wb)) != NULL &&
-	       knot_dname_is_case_equal(wa, wb);
-}
-
 int gtm_conf_name_resolve(const gtm_name_t *name, const knot_dname_t *zone,
                           knot_dname_storage_t out)
 {

@@ -141,10 +141,11 @@ static void entry_clear(gtm_entry_t *entry)
 	knot_dname_free(entry->owner, NULL);
 }
 
-static int index_build(gtm_table_t *table)
+/*! Allocates an empty index for up to max_entries (load factor <= 1/2). */
+static int index_init(gtm_table_t *table, size_t max_entries)
 {
 	uint32_t size = 8;
-	while (size < 2 * table->count) {
+	while (size < 2 * max_entries) {
 		size *= 2;
 	}
 	table->buckets = malloc(size * sizeof(*table->buckets));
@@ -153,14 +154,16 @@ static int index_build(gtm_table_t *table)
 	}
 	memset(table->buckets, 0xff, size * sizeof(*table->buckets));
 	table->bucket_mask = size - 1;
-	for (uint32_t i = 0; i < table->count; i++) {
-		uint32_t b = dname_hash(table->entries[i].owner) & table->bucket_mask;
-		while (table->buckets[b] != UINT32_MAX) {
-			b = (b + 1) & table->bucket_mask;
-		}
-		table->buckets[b] = i;
-	}
 	return KNOT_EOK;
+}
+
+static void index_add(gtm_table_t *table, uint32_t entry)
+{
+	uint32_t b = dname_hash(table->entries[entry].owner) & table->bucket_mask;
+	while (table->buckets[b] != UINT32_MAX) {
+		b = (b + 1) & table->bucket_mask;
+	}
+	table->buckets[b] = entry;
 }
 
 const gtm_entry_t *gtm_table_find(const gtm_table_t *table, const knot_dname_t *name)
@@ -196,14 +199,12 @@ static int entry_add(gtm_table_t *table, const gtm_name_t *name)
 	if (!name->enabled) {
 		return KNOT_EOK; /* The zone's own records answer. */
 	}
-	for (size_t i = 0; i < table->count; i++) {
-		if (knot_dname_is_equal(table->entries[i].owner, owner)) {
-			knotd_mod_log(table->mod, LOG_WARNING,
-			              "%s:%zu: name[%s]: same owner as name[%s], ignored",
-			              table->conf->file, name->line, name->id,
-			              table->entries[i].conf->id);
-			return KNOT_EOK;
-		}
+	const gtm_entry_t *same = gtm_table_find(table, owner);
+	if (same != NULL) {
+		knotd_mod_log(table->mod, LOG_WARNING,
+		              "%s:%zu: name[%s]: same owner as name[%s], ignored",
+		              table->conf->file, name->line, name->id, same->conf->id);
+		return KNOT_EOK;
 	}
 
 	gtm_entry_t *entry = &table->entries[table->count];
@@ -213,7 +214,7 @@ static int entry_add(gtm_table_t *table, const gtm_name_t *name)
 	if (entry->owner == NULL) {
 		return KNOT_ENOMEM;
 	}
-	table->count++;
+	index_add(table, table->count++);
 
 	for (int fam = 0; fam < GTM_FAM_COUNT; fam++) {
 		ret = family_build(table, entry, fam);
@@ -242,7 +243,8 @@ int gtm_table_build(gtm_conf_t *conf, knotd_mod_t *mod, gtm_table_t **out)
 	table->conf = conf;
 	table->entries = calloc(conf->name_count + 1, sizeof(*table->entries));
 	table->held = calloc(addr_total + 1, sizeof(*table->held));
-	if (table->entries == NULL || table->held == NULL) {
+	if (table->entries == NULL || table->held == NULL ||
+	    index_init(table, conf->name_count) != KNOT_EOK) {
 		goto fail;
 	}
 
@@ -252,11 +254,6 @@ int gtm_table_build(gtm_conf_t *conf, knotd_mod_t *mod, gtm_table_t **out)
 			goto fail;
 		}
 	}
-	ret = index_build(table);
-	if (ret != KNOT_EOK) {
-		goto fail;
-	}
-
 	*out = table;
 	return KNOT_EOK;
 fail:

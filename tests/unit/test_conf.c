@@ -241,6 +241,65 @@ static void test_good_ipv6(void **state)
 	gtm_conf_free(conf);
 }
 
+/* Names that differ in form or depth are distinct items. */
+static void test_good_names(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-names.conf");
+
+	const char *ids[] = { "gtm", "gtm.", "a.gtm", "@", "." };
+	assert_int_equal(conf->name_count, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(conf->names[i].id, ids[i]);
+		assert_ptr_equal(conf->names[i].pools[0], &conf->pools[0]);
+	}
+
+	gtm_conf_free(conf);
+}
+
+/* Many items: ids, references and duplicates stay correct past the
+ * growth steps of the arrays and the id index. */
+static void test_many_items(void **state)
+{
+	(void)state;
+	const size_t n = 3000;
+	char path[] = "/tmp/gtm-test-conf-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "check:\n  - id: c\n    type: tcp\n    port: 80\npool:\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "  - id: p%zu\n    address: 10.%zu.%zu.1\n    check: c\n",
+		        i, i / 256, i % 256);
+	}
+	fprintf(f, "name:\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "  - id: n%zu\n    pool: [ p%zu, p%zu ]\n", i, n - 1 - i, i);
+	}
+	fclose(f);
+
+	gtm_conf_t *conf = NULL;
+	char err[GTM_CONF_ERR_LEN] = "";
+	assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), KNOT_EOK);
+	assert_int_equal(conf->name_count, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_ptr_equal(conf->names[i].pools[0], &conf->pools[n - 1 - i]);
+		assert_ptr_equal(conf->names[i].pools[1], &conf->pools[i]);
+		assert_ptr_equal(conf->pools[i].check, &conf->checks[0]);
+	}
+	gtm_conf_free(conf);
+
+	/* The same name again at the end is found as a duplicate. */
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "  - id: N1234\n    pool: p0\n");
+	fclose(f);
+	assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), KNOT_EEXIST);
+	assert_non_null(strstr(err, "name[N1234]: duplicate id"));
+	unlink(path);
+}
+
 static void test_good_probes(void **state)
 {
 	(void)state;
@@ -688,13 +747,6 @@ static void test_values(void **state)
 	assert_false(gtm_conf_name_absolute("a"));
 	assert_false(gtm_conf_name_absolute("a\\."));
 	assert_false(gtm_conf_name_absolute("@"));
-
-	assert_true(gtm_conf_name_id_equal("GTM", "gtm"));
-	assert_true(gtm_conf_name_id_equal("\\071tm", "gtm"));
-	assert_true(gtm_conf_name_id_equal("@", "@"));
-	assert_false(gtm_conf_name_id_equal("gtm", "gtm."));
-	assert_false(gtm_conf_name_id_equal("@", "."));
-	assert_false(gtm_conf_name_id_equal("a.gtm", "gtm"));
 }
 
 int main(void)
@@ -703,6 +755,8 @@ int main(void)
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_good_forward),
 		cmocka_unit_test(test_good_ipv6),
+		cmocka_unit_test(test_good_names),
+		cmocka_unit_test(test_many_items),
 		cmocka_unit_test(test_good_probes),
 		cmocka_unit_test(test_ca_file),
 		cmocka_unit_test(test_probe_values),
