@@ -210,6 +210,9 @@ static void target_free(gtm_target_t *t)
 		return;
 	}
 	gtm_target_spec_clear(&t->spec);
+	for (uint32_t i = 0; i < t->ref_count; i++) {
+		free(t->refs[i].label);
+	}
 	free(t->refs);
 	free(t);
 }
@@ -238,8 +241,11 @@ static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label)
 		return KNOT_ENOMEM;
 	}
 	t->refs = refs;
+	refs[t->ref_count].label = strdup(label);
+	if (refs[t->ref_count].label == NULL) {
+		return KNOT_ENOMEM;
+	}
 	refs[t->ref_count].mod = mod;
-	snprintf(refs[t->ref_count].label, sizeof(refs->label), "%s", label);
 	t->ref_count++;
 	return KNOT_EOK;
 }
@@ -304,6 +310,7 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 	}
 	for (uint32_t i = 0; i < t->ref_count; i++) {
 		if (t->refs[i].mod == mod) {
+			free(t->refs[i].label);
 			memmove(&t->refs[i], &t->refs[i + 1],
 			        (t->ref_count - i - 1) * sizeof(*t->refs));
 			t->ref_count--;

@@ -30,13 +30,11 @@
 
 /*! Maximum number of probes in flight at once. */
 #define GTM_MAX_INFLIGHT	1024
-/*! Length of a target label in logs. */
-#define GTM_LABEL_LEN		160
 
 /*! A reference of a module instance on a target. */
 typedef struct {
 	knotd_mod_t *mod;            /*!< Referencing instance. */
-	char label[GTM_LABEL_LEN];   /*!< "owner. pool/address". */
+	char *label;                 /*!< "owner. pool/address" (owned). */
 } gtm_ref_t;
 
 /*! One probed target. */
