@@ -209,15 +209,15 @@ def machine_info():
         'kernel': os.uname().release,
         'knot': knot.stdout.strip().split('version')[-1].strip(),
         'dnsperf': m.group(1) if m else '?',
-        'commit': commit,
+        'commit': os.environ.get('GTM_MODULE_COMMIT') or commit,
         'module': module_path(build=False),
         'loadavg': open('/proc/loadavg').read().split()[:3],
     }
 
 
 def machine_line(info):
-    return ('%s, nproc %s, %s, kernel %s, Knot %s, dnsperf %s, commit %s, '
-            'loadavg at start %s\nmodule: %s' %
+    return ('%s, nproc %s, %s, kernel %s, Knot %s, dnsperf %s, module '
+            'commit %s, loadavg at start %s\nmodule: %s' %
             (info['date'], info['nproc'], info['cpu'], info['kernel'],
              info['knot'], info['dnsperf'], info['commit'],
              ' '.join(info['loadavg']), info['module']))
@@ -639,6 +639,63 @@ def save_results(name, text, data):
 
 def verdict(ok):
     return 'met' if ok else 'MISSED'
+
+
+# -- CPU quota (cgroup v1 cpu controller, or v2) ---------------------------
+
+class CpuQuota:
+    """Limits a process (all its threads) to pct % of one CPU with a CFS
+    quota, so that the server and not the load generator is the
+    bottleneck.  Removed (processes moved back, group deleted) by close()."""
+
+    V1 = '/sys/fs/cgroup/cpu'
+    V2 = '/sys/fs/cgroup'
+
+    def __init__(self, pid, pct, period_us=100000):
+        self.path = None
+        quota = int(period_us * pct / 100.0)
+        name = 'gtm-bench-%d' % os.getpid()
+        if os.path.isfile(os.path.join(self.V1, 'cpu.cfs_quota_us')):
+            self.root = self.V1
+            self.path = os.path.join(self.V1, name)
+            os.mkdir(self.path)
+            self._write('cpu.cfs_period_us', str(period_us))
+            self._write('cpu.cfs_quota_us', str(quota))
+        elif os.path.isfile(os.path.join(self.V2, 'cgroup.controllers')):
+            self.root = self.V2
+            self.path = os.path.join(self.V2, name)
+            os.mkdir(self.path)
+            self._write('cpu.max', '%d %d' % (quota, period_us))
+        else:
+            raise OSError('no cgroup cpu controller')
+        self._write('cgroup.procs', str(pid))
+
+    def _write(self, f, v):
+        with open(os.path.join(self.path, f), 'w') as fh:
+            fh.write(v)
+
+    def close(self):
+        if not self.path:
+            return
+        try:
+            with open(os.path.join(self.path, 'cgroup.procs')) as fh:
+                pids = fh.read().split()
+            for p in pids:
+                try:
+                    with open(os.path.join(self.root, 'cgroup.procs'),
+                              'w') as fh:
+                        fh.write(p)
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        for _ in range(50):
+            try:
+                os.rmdir(self.path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.path = None
 
 
 # -- the prober thread -------------------------------------------------------

@@ -13,7 +13,7 @@
 # The full run takes about 20 minutes on 2 cores.  knotd is pinned to CPU 0
 # and the load generators to CPU 1 (BENCH_SERVER_CPU / BENCH_CLIENT_CPU).
 # Needs dnsperf and python3-dnspython (installed here when run as root).
-# Results: bench/results/{qps,scale,reload}.{txt,json} and summary.txt.
+# Results: bench/results/{qps,qps-quota,scale,reload}.{txt,json}, summary.txt.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,6 +72,7 @@ if [ "$HEAD" = 1 ]; then
     meson setup "$SRC_TMP/build" "$SRC_TMP" >/dev/null
     ninja -C "$SRC_TMP/build" gtm.so >/dev/null
     export GTM_MODULE="$SRC_TMP/build/gtm.so"
+    export GTM_MODULE_COMMIT="$(git rev-parse --short HEAD) (HEAD, clean build)"
     echo "run-all.sh: module built from HEAD $(git rev-parse --short HEAD)"
 elif [ -z "${GTM_MODULE:-}" ]; then
     BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
@@ -80,6 +81,12 @@ elif [ -z "${GTM_MODULE:-}" ]; then
         ninja -C "$BUILD_DIR" gtm.so >/dev/null
     fi
     export GTM_MODULE="$BUILD_DIR/gtm.so"
+    if [ -z "${GTM_MODULE_COMMIT:-}" ]; then
+        GTM_MODULE_COMMIT="$(git rev-parse --short HEAD)"
+        git diff --quiet HEAD -- module meson.build 2>/dev/null ||
+            GTM_MODULE_COMMIT="$GTM_MODULE_COMMIT + uncommitted changes"
+        export GTM_MODULE_COMMIT
+    fi
 fi
 [ -f "$GTM_MODULE" ] || { echo "run-all.sh: $GTM_MODULE missing" >&2; exit 1; }
 
@@ -99,6 +106,9 @@ run() {   # name, command...
     fi
 }
 want qps && run qps "$PY" bench/qps.py "${QARG[@]}" --results "qps$SUFFIX"
+# The same with knotd capped at half its core: server-bound QPS.
+want qps && run qps-quota "$PY" bench/qps.py "${QARG[@]}" --server-quota 50 \
+    --results "qps-quota$SUFFIX"
 want scale && run scale "$PY" bench/scale.py "${QARG[@]}" --results "scale$SUFFIX"
 want reload && run reload "$PY" bench/reload.py "${QARG[@]}" --results "reload$SUFFIX"
 if want failover; then
@@ -127,15 +137,15 @@ SUMMARY="bench/results/summary$SUFFIX.txt"
 {
     echo "knot-gtm benchmarks$([ "$QUICK" = 1 ] && echo ' (quick smoke run, not the figures)')"
     echo "module: $GTM_MODULE"
-    for f in qps scale reload; do
-        want "$f" || continue
+    for f in qps qps-quota scale reload; do
+        want "${f%-quota}" || continue
         r="bench/results/$f$SUFFIX.txt"
         if [ -f "$r" ]; then grep -E ': (met|MISSED)$' "$r" | sed "s/^/$f: /"; fi
     done
     r="bench/results/failover$SUFFIX.txt"
     if want failover && [ -f "$r" ]; then
         echo "failover: see $r (bench/failover.py):"
-        grep -iE 'target|median|max' "$r" | tail -n 8 | sed 's/^/  /'
+        grep -E '^(setting|fall |rise )' "$r" | sed 's/^/  /' || true
     fi
 } > "$SUMMARY"
 echo
