@@ -274,6 +274,38 @@ static int wait_timeout(uint64_t now)
 	return (wake - now > MAX_WAIT_MS) ? MAX_WAIT_MS : (int)(wake - now);
 }
 
+static void process_events(const struct epoll_event *events, int n)
+{
+	uint64_t now = gtm_now_ms();
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.u64 == WAKE_TAG) {
+			uint64_t val;
+			if (read(gtm_reg.wakefd, &val, sizeof(val)) < 0) {
+				/* Nothing to read: spurious wake-up. */
+			}
+			continue;
+		}
+		handle_event(&events[i], now);
+	}
+}
+
+static void publish(void)
+{
+	gtm_health_snap_t *snap = snapshot_build();
+	if (snap == NULL) {
+		return; /* Stays dirty, tried again next round. */
+	}
+	gtm_reg.dirty = false;
+	gtm_reg.version = snap->version;
+	gtm_health_snap_t *old = rcu_xchg_pointer(&gtm_health_current, snap);
+
+	/* The new snapshot is visible now; only freeing the old one waits. */
+	pthread_mutex_unlock(&gtm_reg.lock);
+	synchronize_rcu();
+	free(old);
+	pthread_mutex_lock(&gtm_reg.lock);
+}
+
 static void *prober_main(void *arg)
 {
 	(void)arg;
@@ -283,39 +315,19 @@ static void *prober_main(void *arg)
 	pthread_mutex_lock(&gtm_reg.lock);
 
 	while (!gtm_reg.stop) {
-		uint64_t now = gtm_now_ms();
-		run_timers(now);
-
+		/* Replies that arrived while another thread held the lock are
+		 * read before any deadline is judged. */
+		process_events(events, epoll_wait(gtm_reg.epfd, events, MAX_EVENTS, 0));
+		run_timers(gtm_now_ms());
 		if (gtm_reg.dirty) {
-			gtm_health_snap_t *snap = snapshot_build();
-			if (snap != NULL) {
-				gtm_reg.dirty = false;
-				gtm_reg.version = snap->version;
-				gtm_health_snap_t *old = rcu_xchg_pointer(&gtm_health_current, snap);
-				pthread_mutex_unlock(&gtm_reg.lock);
-				synchronize_rcu();
-				free(old);
-				pthread_mutex_lock(&gtm_reg.lock);
-				continue;
-			}
+			publish();
 		}
 
-		int timeout = wait_timeout(now);
+		int timeout = wait_timeout(gtm_now_ms());
 		pthread_mutex_unlock(&gtm_reg.lock);
 		int n = epoll_wait(gtm_reg.epfd, events, MAX_EVENTS, timeout);
 		pthread_mutex_lock(&gtm_reg.lock);
-
-		now = gtm_now_ms();
-		for (int i = 0; i < n; i++) {
-			if (events[i].data.u64 == WAKE_TAG) {
-				uint64_t val;
-				if (read(gtm_reg.wakefd, &val, sizeof(val)) < 0) {
-					/* Nothing to read: spurious wake-up. */
-				}
-				continue;
-			}
-			handle_event(&events[i], now);
-		}
+		process_events(events, n);
 	}
 
 	pthread_mutex_unlock(&gtm_reg.lock);

@@ -256,8 +256,6 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
 	int ret = KNOT_ENOMEM;
 	uint64_t hash = gtm_target_spec_hash(spec);
 
-	pthread_mutex_lock(&gtm_reg.lock);
-
 	gtm_target_t *t = hash_find(spec, hash);
 	if (t != NULL) {
 		ret = ref_add(t, mod, label);
@@ -291,22 +289,19 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
 	/* Probe at once. */
 	t->wake_ms = gtm_now_ms();
 	gtm_heap_update(t);
-	gtm_prober_wake();
+	gtm_reg.wake_pending = true;
 
 	*slot = t->slot;
 	ret = KNOT_EOK;
 done:
-	pthread_mutex_unlock(&gtm_reg.lock);
 	return ret;
 }
 
 void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 {
-	pthread_mutex_lock(&gtm_reg.lock);
-
 	gtm_target_t *t = (slot < gtm_reg.slot_count) ? gtm_reg.targets[slot] : NULL;
 	if (t == NULL) {
-		goto done;
+		return;
 	}
 	for (uint32_t i = 0; i < t->ref_count; i++) {
 		if (t->refs[i].mod == mod) {
@@ -318,7 +313,7 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 		}
 	}
 	if (t->ref_count > 0) {
-		goto done;
+		return;
 	}
 
 	gtm_prober_cancel(t);
@@ -327,8 +322,20 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 	slot_free(slot);
 	gtm_reg.target_count--;
 	target_free(t);
-	gtm_prober_wake();
-done:
+	gtm_reg.wake_pending = true;
+}
+
+void gtm_registry_lock(void)
+{
+	pthread_mutex_lock(&gtm_reg.lock);
+}
+
+void gtm_registry_unlock(void)
+{
+	if (gtm_reg.wake_pending) {
+		gtm_reg.wake_pending = false;
+		gtm_prober_wake();
+	}
 	pthread_mutex_unlock(&gtm_reg.lock);
 }
 

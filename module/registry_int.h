@@ -79,6 +79,7 @@ typedef struct {
 
 	uint64_t version;            /*!< Last published snapshot version. */
 	bool dirty;                  /*!< Health changed since last publication. */
+	bool wake_pending;           /*!< Timers changed in a batch: wake the prober. */
 	uint32_t gen_counter;
 
 	pthread_t thread;

@@ -248,11 +248,14 @@ int gtm_table_build(gtm_conf_t *conf, knotd_mod_t *mod, gtm_table_t **out)
 		goto fail;
 	}
 
-	for (size_t n = 0; n < conf->name_count; n++) {
+	ret = KNOT_EOK;
+	gtm_registry_lock();
+	for (size_t n = 0; n < conf->name_count && ret == KNOT_EOK; n++) {
 		ret = entry_add(table, &conf->names[n]);
-		if (ret != KNOT_EOK) {
-			goto fail;
-		}
+	}
+	gtm_registry_unlock();
+	if (ret != KNOT_EOK) {
+		goto fail;
 	}
 	*out = table;
 	return KNOT_EOK;
@@ -267,9 +270,11 @@ void gtm_table_free(gtm_table_t *table)
 	if (table == NULL) {
 		return;
 	}
+	gtm_registry_lock();
 	for (size_t i = 0; i < table->held_count; i++) {
 		gtm_registry_target_put(table->held[i], table->mod);
 	}
+	gtm_registry_unlock();
 	for (size_t i = 0; i < table->count; i++) {
 		entry_clear(&table->entries[i]);
 	}
