@@ -233,10 +233,10 @@ static void handle_event(const struct epoll_event *ev, uint64_t now)
 static void run_timers(uint64_t now)
 {
 	while (gtm_reg.heap_len > 0) {
-		gtm_target_t *t = gtm_reg.targets[gtm_reg.heap[0]];
-		if (t->wake_ms > now) {
+		if (gtm_reg.heap[0].wake_ms > now) {
 			break;
 		}
+		gtm_target_t *t = gtm_reg.targets[gtm_reg.heap[0].slot];
 		if (t->probe != NULL) {
 			probe_done(t, gtm_probe_abort(t->probe), now);
 		} else {
@@ -267,7 +267,7 @@ static int wait_timeout(uint64_t now)
 	if (gtm_reg.heap_len == 0) {
 		return MAX_WAIT_MS;
 	}
-	uint64_t wake = gtm_reg.targets[gtm_reg.heap[0]]->wake_ms;
+	uint64_t wake = gtm_reg.heap[0].wake_ms;
 	if (wake <= now) {
 		return 0;
 	}

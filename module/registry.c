@@ -32,21 +32,20 @@ uint64_t gtm_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Timer heap (min-heap of slots by wake_ms). */
+/* Timer heap (min-heap of targets by wake_ms). */
 
 static bool heap_less(uint32_t a, uint32_t b)
 {
-	return gtm_reg.targets[gtm_reg.heap[a]]->wake_ms <
-	       gtm_reg.targets[gtm_reg.heap[b]]->wake_ms;
+	return gtm_reg.heap[a].wake_ms < gtm_reg.heap[b].wake_ms;
 }
 
 static void heap_swap(uint32_t a, uint32_t b)
 {
-	uint32_t tmp = gtm_reg.heap[a];
+	gtm_timer_t tmp = gtm_reg.heap[a];
 	gtm_reg.heap[a] = gtm_reg.heap[b];
 	gtm_reg.heap[b] = tmp;
-	gtm_reg.targets[gtm_reg.heap[a]]->heap_idx = a;
-	gtm_reg.targets[gtm_reg.heap[b]]->heap_idx = b;
+	gtm_reg.targets[gtm_reg.heap[a].slot]->heap_idx = a;
+	gtm_reg.targets[gtm_reg.heap[b].slot]->heap_idx = b;
 }
 
 static void heap_sift(uint32_t i)
@@ -75,8 +74,9 @@ void gtm_heap_update(gtm_target_t *t)
 {
 	if (t->heap_idx == HEAP_NONE) {
 		t->heap_idx = gtm_reg.heap_len++;
-		gtm_reg.heap[t->heap_idx] = t->slot;
+		gtm_reg.heap[t->heap_idx].slot = t->slot;
 	}
+	gtm_reg.heap[t->heap_idx].wake_ms = t->wake_ms;
 	heap_sift(t->heap_idx);
 }
 
@@ -154,7 +154,7 @@ static int slots_reserve(void)
 	if (targets != NULL) {
 		gtm_reg.targets = targets;
 	}
-	uint32_t *heap = realloc(gtm_reg.heap, cap * sizeof(*heap));
+	gtm_timer_t *heap = realloc(gtm_reg.heap, cap * sizeof(*heap));
 	if (heap != NULL) {
 		gtm_reg.heap = heap;
 	}

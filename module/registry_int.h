@@ -54,6 +54,12 @@ typedef struct {
 	char reason[GTM_PROBE_REASON]; /*!< Last result reason. */
 } gtm_target_t;
 
+/*! Timer heap entry; the time is kept here so comparisons stay local. */
+typedef struct {
+	uint64_t wake_ms;            /*!< Copy of the target's wake_ms. */
+	uint32_t slot;               /*!< Target slot. */
+} gtm_timer_t;
+
 /*! The process-wide registry. */
 typedef struct {
 	pthread_mutex_t lock;
@@ -70,7 +76,7 @@ typedef struct {
 	uint32_t *buckets;           /*!< Hash buckets (slot heads). */
 	uint32_t bucket_count;       /*!< Power of two. */
 
-	uint32_t *heap;              /*!< Timer min-heap of slots by wake_ms. */
+	gtm_timer_t *heap;           /*!< Timer min-heap by wake_ms. */
 	uint32_t heap_len;
 
 	gtm_probe_t *probe_pool[GTM_MAX_INFLIGHT]; /*!< Idle probe objects. */
