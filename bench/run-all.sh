@@ -121,9 +121,10 @@ if want failover; then
         if [ "$QUICK" = 1 ]; then
             if grep -q -- '--quick' <<<"$FHELP"; then FARG+=(--quick)
             elif grep -q -- '--trials' <<<"$FHELP"; then FARG+=(--trials 2); fi
-            if grep -q -- '--out' <<<"$FHELP"; then
-                FARG+=(--out bench/results/failover-quick.txt)
-            fi
+        fi
+        # Its own results/failover.txt is left to its owner.
+        if grep -q -- '--out' <<<"$FHELP"; then
+            FARG+=(--out "bench/results/failover-run-all$SUFFIX.txt")
         fi
         run failover "$PY" bench/failover.py "${FARG[@]}"
     else
@@ -142,7 +143,7 @@ SUMMARY="bench/results/summary$SUFFIX.txt"
         r="bench/results/$f$SUFFIX.txt"
         if [ -f "$r" ]; then grep -E ': (met|MISSED)$' "$r" | sed "s/^/$f: /"; fi
     done
-    r="bench/results/failover$SUFFIX.txt"
+    r="bench/results/failover-run-all$SUFFIX.txt"
     if want failover && [ -f "$r" ]; then
         echo "failover: see $r (bench/failover.py):"
         grep -E '^(setting|fall |rise )' "$r" | sed 's/^/  /' || true
