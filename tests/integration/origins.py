@@ -31,6 +31,28 @@ def _family(addr):
     return socket.AF_INET6 if ':' in addr else socket.AF_INET
 
 
+def serve_setup(conn, timeout, tls=None):
+    """Prepare an accepted connection for a handler thread.
+
+    Blocking with `timeout` (seconds) on every operation, then the TLS
+    handshake (server side) if `tls` is an ssl.SSLContext.  Returns the
+    connection to use (the TLS one if wrapped).
+    """
+    conn.setblocking(True)
+    conn.settimeout(timeout)
+    if tls is not None:
+        conn = tls.wrap_socket(conn, server_side=True)
+    return conn
+
+
+def close_quietly(conn):
+    """Close a connection, ignoring errors (the peer may be gone)."""
+    try:
+        conn.close()
+    except OSError:
+        pass
+
+
 class Request:
     __slots__ = ('time', 'path', 'host', 'method', 'raw', 'served')
 
@@ -198,10 +220,7 @@ class Origin:
 
     def _handle(self, conn):
         try:
-            conn.setblocking(True)
-            conn.settimeout(2.0)
-            if self.tls is not None:
-                conn = self.tls.wrap_socket(conn, server_side=True)
+            conn = serve_setup(conn, 2.0, self.tls)
             data = b''
             while b'\r\n\r\n' not in data and len(data) < 16384:
                 try:
@@ -260,10 +279,7 @@ class Origin:
         except OSError:
             pass
         finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
+            close_quietly(conn)
 
 
 class DnsOrigin:

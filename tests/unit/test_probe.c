@@ -12,8 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,16 +22,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
 #include "probe_int.h"
+#include "test_probe_util.h"
 
-/* Default probe time limit in the tests. */
-#define TIMEOUT_MS	300
-/* Time limit of the server side socket operations. */
-#define SERVER_WAIT_MS	2000
 /* Delay between bytes of a slow response. */
 #define SLOW_DELAY_MS	50
 /* Most bytes a flooding server tries to send. */
@@ -41,141 +35,10 @@
 
 static const char OK_LINE[] = "HTTP/1.1 200 OK\r\n";
 
-/* ---------------------------------------------------------------- helpers */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR);
-}
-
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	assert_non_null(dir);
-	int count = 0;
-	while (readdir(dir) != NULL) {
-		count++;
-	}
-	closedir(dir);
-	return count;
-}
-
-static void loopback(int family, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		sin6->sin6_addr = in6addr_loopback;
-	}
-}
-
-static uint16_t port_of(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET ?
-	             ((const struct sockaddr_in *)ss)->sin_port :
-	             ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-/* Bound socket on a loopback ephemeral port, ss gets the address. */
-static int bound_socket(int family, struct sockaddr_storage *ss)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	loopback(family, 0, ss);
-	socklen_t len = sizeof(*ss);
-	assert_int_equal(bind(fd, (struct sockaddr *)ss, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, &len), 0);
-	return fd;
-}
-
-static int listen_socket(int family, struct sockaddr_storage *ss, int backlog)
-{
-	int fd = bound_socket(family, ss);
-	assert_int_equal(listen(fd, backlog), 0);
-	return fd;
-}
-
 /* An address with a port nobody listens on. */
 static void refused_addr(int family, struct sockaddr_storage *ss)
 {
-	close(bound_socket(family, ss));
-}
-
-static void spec_init(gtm_target_spec_t *spec, gtm_check_type_t type,
-                      const struct sockaddr_storage *addr)
-{
-	memset(spec, 0, sizeof(*spec));
-	spec->type = type;
-	spec->addr = *addr;
-	spec->path = "/";
-	spec->expect_min = 200;
-	spec->expect_max = 399;
-	spec->interval_ms = 1000;
-	spec->timeout_ms = TIMEOUT_MS;
-	spec->rise = 1;
-	spec->fall = 1;
-}
-
-/*
- * Runs a probe to the end with epoll, like the prober: the descriptor is
- * (re)registered only when p->events changes, so in edge-triggered mode a
- * probe that does not drain its socket would stall and time out.
- */
-static gtm_probe_status_t drive(gtm_probe_t *p, const gtm_target_spec_t *spec,
-                                int timeout_ms, bool edge)
-{
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	assert_true(ep >= 0);
-
-	int64_t deadline = now_ms() + timeout_ms;
-	gtm_probe_status_t st = gtm_probe_start(p, spec);
-	int fd = -1;
-	uint32_t armed = 0;
-
-	for (int i = 0; st == GTM_PROBE_PENDING && i < 100000; i++) {
-		assert_true(p->fd >= 0);
-		assert_true(p->events == EPOLLIN || p->events == EPOLLOUT);
-		if (fd != p->fd || armed != p->events) {
-			struct epoll_event ev = {
-				.events = p->events | (edge ? EPOLLET : 0),
-				.data.fd = p->fd,
-			};
-			int op = (fd == p->fd) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-			assert_int_equal(epoll_ctl(ep, op, p->fd, &ev), 0);
-			fd = p->fd;
-			armed = p->events;
-		}
-
-		int64_t left = deadline - now_ms();
-		struct epoll_event ev;
-		int n = (left > 0) ? epoll_wait(ep, &ev, 1, (int)left) : 0;
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		assert_true(n >= 0);
-		st = (n == 0) ? gtm_probe_abort(p) : gtm_probe_io(p, ev.events);
-	}
-
-	assert_int_not_equal(st, GTM_PROBE_PENDING);
-	assert_int_equal(p->fd, -1);
-	assert_int_equal(p->phase, GTM_PHASE_IDLE);
-	close(ep);
-	return st;
+	close(test_listen(family, ss, 1));
 }
 
 /* ------------------------------------------------------------ test server */
@@ -200,21 +63,6 @@ typedef struct {
 	size_t req_len;
 	size_t sent;
 } server_t;
-
-static void server_read_request(server_t *s, int fd)
-{
-	while (s->req_len < sizeof(s->req) - 1) {
-		ssize_t got = recv(fd, s->req + s->req_len, sizeof(s->req) - 1 - s->req_len, 0);
-		if (got <= 0) {
-			break;
-		}
-		s->req_len += got;
-		s->req[s->req_len] = '\0';
-		if (strstr(s->req, "\r\n\r\n") != NULL) {
-			break;
-		}
-	}
-}
 
 static bool server_send(server_t *s, int fd, const char *data, size_t len)
 {
@@ -244,44 +92,38 @@ static void *server_main(void *arg)
 {
 	server_t *s = arg;
 
-	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
-	if (poll(&pfd, 1, SERVER_WAIT_MS) != 1) {
-		return NULL;
-	}
-	int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = test_accept(s->lfd);
 	if (fd < 0) {
 		return NULL;
 	}
 	s->accepted = true;
 
-	struct timeval tv = { .tv_sec = SERVER_WAIT_MS / 1000 };
 	int one = 1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	if (s->mode == SRV_CLOSE) {
 		(void)shutdown(fd, SHUT_WR);
 	}
-	server_read_request(s, fd);
+	s->req_len = test_read_request(fd, s->req, sizeof(s->req));
 
 	switch (s->mode) {
 	case SRV_RESPOND:
 		(void)server_send(s, fd, s->resp, strlen(s->resp));
 		break;
-	case SRV_SILENT:
-		pfd.fd = fd;
-		if (poll(&pfd, 1, SERVER_WAIT_MS) == 1) {
+	case SRV_SILENT: {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, TEST_SERVER_WAIT_MS) == 1) {
 			char c;
 			(void)recv(fd, &c, 1, 0);
 		}
 		break;
+	}
 	case SRV_SLOW:
 		for (size_t i = 0; s->resp[i] != '\0'; i++) {
 			if (!server_send(s, fd, s->resp + i, 1)) {
 				break;
 			}
-			sleep_ms(SLOW_DELAY_MS);
+			test_sleep_ms(SLOW_DELAY_MS);
 		}
 		break;
 	case SRV_FLOOD:
@@ -305,7 +147,7 @@ static void server_start(server_t *s, int family, srv_mode_t mode, const char *r
 	memset(s, 0, sizeof(*s));
 	s->mode = mode;
 	s->resp = (resp != NULL) ? resp : "";
-	s->lfd = listen_socket(family, &s->addr, 8);
+	s->lfd = test_listen(family, &s->addr, 8);
 	assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
 }
 
@@ -322,28 +164,12 @@ static gtm_probe_status_t http_run(gtm_probe_t *p, server_t *s, int family,
 {
 	gtm_target_spec_t spec;
 	server_start(s, family, mode, resp);
-	spec_init(&spec, GTM_CHECK_HTTP, &s->addr);
-	gtm_probe_status_t st = drive(p, &spec, timeout_ms, edge);
+	test_spec(&spec, GTM_CHECK_HTTP, &s->addr);
+	gtm_probe_status_t st = test_drive(p, &spec, timeout_ms, edge);
 	server_stop(s);
 	assert_true(s->accepted);
 	assert_true(p->buf_len <= GTM_PROBE_BUF);
 	return st;
-}
-
-static int fds_before;
-
-static int setup(void **state)
-{
-	(void)state;
-	fds_before = count_fds();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(count_fds(), fds_before);
-	return 0;
 }
 
 /* ------------------------------------------------------------ status line */
@@ -461,8 +287,8 @@ static void test_request_build(void **state)
 	gtm_probe_t p;
 	struct sockaddr_storage ss;
 
-	loopback(AF_INET, 8080, &ss);
-	spec_init(&spec, GTM_CHECK_HTTP, &ss);
+	test_loopback(AF_INET, 8080, &ss);
+	test_spec(&spec, GTM_CHECK_HTTP, &ss);
 	spec.path = "/health?full=1";
 	memset(&p, 0, sizeof(p));
 	p.spec = &spec;
@@ -477,8 +303,8 @@ static void test_request_build(void **state)
 	assert_int_equal(p.req_sent, 0);
 
 	/* IPv6 literal in brackets, no port for 80, NULL path is "/". */
-	loopback(AF_INET6, 80, &ss);
-	spec_init(&spec, GTM_CHECK_HTTP, &ss);
+	test_loopback(AF_INET6, 80, &ss);
+	test_spec(&spec, GTM_CHECK_HTTP, &ss);
 	spec.path = NULL;
 	memset(&p, 0, sizeof(p));
 	p.spec = &spec;
@@ -488,8 +314,8 @@ static void test_request_build(void **state)
 	                           "Connection: close\r\n\r\n");
 
 	/* Configured host name, with port. */
-	loopback(AF_INET6, 443, &ss);
-	spec_init(&spec, GTM_CHECK_HTTP, &ss);
+	test_loopback(AF_INET6, 443, &ss);
+	test_spec(&spec, GTM_CHECK_HTTP, &ss);
 	spec.host = "www.example.com";
 	memset(&p, 0, sizeof(p));
 	p.spec = &spec;
@@ -531,8 +357,8 @@ static void test_request_too_long_start(void **state)
 	struct sockaddr_storage ss;
 	gtm_target_spec_t spec;
 	gtm_probe_t p;
-	loopback(AF_INET, 8080, &ss);
-	spec_init(&spec, GTM_CHECK_HTTP, &ss);
+	test_loopback(AF_INET, 8080, &ss);
+	test_spec(&spec, GTM_CHECK_HTTP, &ss);
 	spec.path = long_path;
 	assert_int_equal(gtm_probe_start(&p, &spec), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "request too long");
@@ -575,13 +401,13 @@ static void test_unsupported(void **state)
 
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = AF_UNIX;
-	spec_init(&spec, GTM_CHECK_TCP, &ss);
+	test_spec(&spec, GTM_CHECK_TCP, &ss);
 	assert_int_equal(gtm_probe_start(&p, &spec), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "unsupported address family");
 	assert_int_equal(p.fd, -1);
 
-	loopback(AF_INET, 1, &ss);
-	spec_init(&spec, (gtm_check_type_t)42, &ss);
+	test_loopback(AF_INET, 1, &ss);
+	test_spec(&spec, (gtm_check_type_t)42, &ss);
 	assert_int_equal(gtm_probe_start(&p, &spec), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "unsupported check type");
 	assert_int_equal(p.fd, -1);
@@ -600,20 +426,18 @@ static void tcp_ok(int family)
 	struct sockaddr_storage ss;
 	gtm_target_spec_t spec;
 	gtm_probe_t p;
-	int lfd = listen_socket(family, &ss, 8);
+	int lfd = test_listen(family, &ss, 8);
 
 	/* The kernel completes the handshake; nobody needs to accept. */
-	spec_init(&spec, GTM_CHECK_TCP, &ss);
-	assert_int_equal(drive(&p, &spec, TIMEOUT_MS, false), GTM_PROBE_OK);
+	test_spec(&spec, GTM_CHECK_TCP, &ss);
+	assert_int_equal(test_drive(&p, &spec, TEST_TIMEOUT_MS, false), GTM_PROBE_OK);
 	assert_string_equal(p.reason, "connected");
 
 	/* The probe closed with RST (SO_LINGER 0), not FIN. */
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	assert_int_equal(poll(&pfd, 1, SERVER_WAIT_MS), 1);
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = test_accept(lfd);
 	assert_true(fd >= 0);
-	pfd.fd = fd;
-	assert_int_equal(poll(&pfd, 1, SERVER_WAIT_MS), 1);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, TEST_SERVER_WAIT_MS), 1);
 	char c;
 	assert_int_equal(recv(fd, &c, 1, 0), -1);
 	assert_int_equal(errno, ECONNRESET);
@@ -640,8 +464,8 @@ static void refused(int family, gtm_check_type_t type)
 	gtm_probe_t p;
 
 	refused_addr(family, &ss);
-	spec_init(&spec, type, &ss);
-	assert_int_equal(drive(&p, &spec, TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	test_spec(&spec, type, &ss);
+	assert_int_equal(test_drive(&p, &spec, TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "connect refused");
 }
 
@@ -661,7 +485,7 @@ static void test_timeout_connect(void **state)
 	struct sockaddr_storage ss;
 	gtm_target_spec_t spec;
 	gtm_probe_t p;
-	int lfd = listen_socket(AF_INET, &ss, 0);
+	int lfd = test_listen(AF_INET, &ss, 0);
 
 	/* Fill the queue (backlog 0 holds one connection). */
 	int fillers[2];
@@ -670,13 +494,13 @@ static void test_timeout_connect(void **state)
 		assert_true(fillers[i] >= 0);
 		(void)connect(fillers[i], (struct sockaddr *)&ss, sizeof(struct sockaddr_in));
 	}
-	sleep_ms(20);
+	test_sleep_ms(20);
 
-	spec_init(&spec, GTM_CHECK_TCP, &ss);
-	int64_t begin = now_ms();
-	assert_int_equal(drive(&p, &spec, TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	test_spec(&spec, GTM_CHECK_TCP, &ss);
+	int64_t begin = test_now_ms();
+	assert_int_equal(test_drive(&p, &spec, TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "timeout in connect");
-	assert_true(now_ms() - begin >= TIMEOUT_MS - 5);
+	assert_true(test_now_ms() - begin >= TEST_TIMEOUT_MS - 5);
 
 	for (int i = 0; i < 2; i++) {
 		close(fillers[i]);
@@ -699,8 +523,8 @@ static void test_abort_phases(void **state)
 	struct sockaddr_storage ss;
 	gtm_target_spec_t spec;
 	gtm_probe_t p;
-	int lfd = listen_socket(AF_INET, &ss, 8);
-	spec_init(&spec, GTM_CHECK_HTTP, &ss);
+	int lfd = test_listen(AF_INET, &ss, 8);
+	test_spec(&spec, GTM_CHECK_HTTP, &ss);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(gtm_probe_start(&p, &spec), GTM_PROBE_PENDING);
@@ -723,7 +547,7 @@ static void http_ok(int family, const char *host_hdr)
 	gtm_probe_t p;
 	assert_int_equal(http_run(&p, &s, family, SRV_RESPOND,
 	                          "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-	                          TIMEOUT_MS, false), GTM_PROBE_OK);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_OK);
 	assert_string_equal(p.reason, "http status 200");
 	assert_int_equal(p.http_status, 200);
 
@@ -732,7 +556,7 @@ static void http_ok(int family, const char *host_hdr)
 	snprintf(expected, sizeof(expected),
 	         "GET / HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: knot-gtm\r\n"
 	         "Accept: */*\r\nConnection: close\r\n\r\n",
-	         host_hdr, port_of(&s.addr));
+	         host_hdr, test_port(&s.addr));
 	assert_string_equal(s.req, expected);
 }
 
@@ -756,15 +580,15 @@ static void test_http_request_path_host(void **state)
 	gtm_target_spec_t spec;
 
 	server_start(&s, AF_INET, SRV_RESPOND, "HTTP/1.0 204 No Content\r\n\r\n");
-	spec_init(&spec, GTM_CHECK_HTTP, &s.addr);
+	test_spec(&spec, GTM_CHECK_HTTP, &s.addr);
 	spec.path = "/status/live?x=1";
 	spec.host = "app.example.com";
-	assert_int_equal(drive(&p, &spec, TIMEOUT_MS, true), GTM_PROBE_OK);
+	assert_int_equal(test_drive(&p, &spec, TEST_TIMEOUT_MS, true), GTM_PROBE_OK);
 	server_stop(&s);
 	assert_string_equal(p.reason, "http status 204");
 
 	char line[128];
-	snprintf(line, sizeof(line), "\r\nHost: app.example.com:%u\r\n", port_of(&s.addr));
+	snprintf(line, sizeof(line), "\r\nHost: app.example.com:%u\r\n", test_port(&s.addr));
 	static const char req_line[] = "GET /status/live?x=1 HTTP/1.1\r\n";
 	assert_memory_equal(s.req, req_line, strlen(req_line));
 	assert_non_null(strstr(s.req, line));
@@ -779,7 +603,7 @@ static void test_http_503(void **state)
 	gtm_probe_t p;
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_RESPOND,
 	                          "HTTP/1.1 503 Service Unavailable\r\n\r\n",
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "http status 503");
 	assert_int_equal(p.http_status, 503);
 }
@@ -792,10 +616,10 @@ static void expect_range(const char *resp, uint16_t min, uint16_t max,
 	gtm_target_spec_t spec;
 
 	server_start(&s, AF_INET6, SRV_RESPOND, resp);
-	spec_init(&spec, GTM_CHECK_HTTP, &s.addr);
+	test_spec(&spec, GTM_CHECK_HTTP, &s.addr);
 	spec.expect_min = min;
 	spec.expect_max = max;
-	assert_int_equal(drive(&p, &spec, TIMEOUT_MS, false), expected);
+	assert_int_equal(test_drive(&p, &spec, TEST_TIMEOUT_MS, false), expected);
 	server_stop(&s);
 	assert_string_equal(p.reason, reason);
 }
@@ -822,12 +646,12 @@ static void test_http_garbage(void **state)
 	gtm_probe_t p;
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_RESPOND,
 	                          "SSH-2.0-OpenSSH_9.2p1\r\n",
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "http bad response");
 
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_RESPOND,
 	                          "HTTP/2 200\r\n\r\n",
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "http bad response");
 }
 
@@ -836,13 +660,13 @@ static void test_http_silent(void **state)
 	(void)state;
 	server_t s;
 	gtm_probe_t p;
-	int64_t begin = now_ms();
+	int64_t begin = test_now_ms();
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_SILENT, NULL,
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
-	int64_t took = now_ms() - begin;
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	int64_t took = test_now_ms() - begin;
 	assert_string_equal(p.reason, "timeout in http response");
 	assert_int_equal(p.buf_len, 0);
-	assert_true(took >= TIMEOUT_MS - 5 && took < SERVER_WAIT_MS);
+	assert_true(took >= TEST_TIMEOUT_MS - 5 && took < TEST_SERVER_WAIT_MS);
 }
 
 static void test_http_slow_ok(void **state)
@@ -865,7 +689,7 @@ static void test_http_slow_timeout(void **state)
 	server_t s;
 	gtm_probe_t p;
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_SLOW, OK_LINE,
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "timeout in http response");
 	assert_true(p.buf_len > 0 && p.buf_len < strlen(OK_LINE));
 	/* The server stopped once the probe had reset the connection. */
@@ -884,7 +708,7 @@ static void test_http_flood_status_line(void **state)
 		} guard;
 		memset(guard.canary, 0x5a, sizeof(guard.canary));
 		assert_int_equal(http_run(&guard.p, &s, AF_INET, SRV_FLOOD,
-		                          "HTTP/1.1 200 ", TIMEOUT_MS, edge),
+		                          "HTTP/1.1 200 ", TEST_TIMEOUT_MS, edge),
 		                 GTM_PROBE_FAIL);
 		assert_string_equal(guard.p.reason, "http bad response");
 		assert_int_equal(guard.p.buf_len, GTM_PROBE_BUF);
@@ -905,7 +729,7 @@ static void test_http_flood_garbage(void **state)
 	server_t s;
 	gtm_probe_t p;
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_FLOOD, "",
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "http bad response");
 	assert_true(p.buf_len >= 1 && p.buf_len <= GTM_PROBE_BUF);
 }
@@ -917,13 +741,13 @@ static void test_http_closed(void **state)
 	server_t s;
 	gtm_probe_t p;
 	assert_int_equal(http_run(&p, &s, AF_INET, SRV_CLOSE, NULL,
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "http connection closed");
 	assert_int_equal(p.buf_len, 0);
 
 	/* Part of a status line, then FIN. */
 	assert_int_equal(http_run(&p, &s, AF_INET6, SRV_RESPOND, "HTTP/1.1 200 O",
-	                          TIMEOUT_MS, false), GTM_PROBE_FAIL);
+	                          TEST_TIMEOUT_MS, false), GTM_PROBE_FAIL);
 	assert_string_equal(p.reason, "http connection closed");
 	assert_int_equal(p.buf_len, strlen("HTTP/1.1 200 O"));
 }
@@ -939,7 +763,7 @@ static void test_http_reset(void **state)
 	gtm_probe_t p;
 	for (int family = 0; family <= 1; family++) {
 		assert_int_equal(http_run(&p, &s, family ? AF_INET6 : AF_INET,
-		                          SRV_RESET, NULL, TIMEOUT_MS, false),
+		                          SRV_RESET, NULL, TEST_TIMEOUT_MS, false),
 		                 GTM_PROBE_FAIL);
 		assert_string_equal(p.reason, "connection reset");
 		assert_non_null(strstr(s.req, "\r\n\r\n"));
@@ -953,27 +777,27 @@ int main(void)
 		cmocka_unit_test(test_parse_prefixes),
 		cmocka_unit_test(test_parse_sticky_error),
 		cmocka_unit_test(test_request_build),
-		cmocka_unit_test_setup_teardown(test_request_too_long_start, setup, teardown),
+		TEST_FDS_CHECKED(test_request_too_long_start),
 		cmocka_unit_test(test_reasons_errno),
-		cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_ok_v4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_ok_v6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_connect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_phases, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_ok_v4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_ok_v6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_request_path_host, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_503, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_expect_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_silent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_slow_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_slow_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_flood_status_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_flood_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_closed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_reset, setup, teardown),
+		TEST_FDS_CHECKED(test_unsupported),
+		TEST_FDS_CHECKED(test_tcp_ok_v4),
+		TEST_FDS_CHECKED(test_tcp_ok_v6),
+		TEST_FDS_CHECKED(test_refused),
+		TEST_FDS_CHECKED(test_timeout_connect),
+		TEST_FDS_CHECKED(test_abort_phases),
+		TEST_FDS_CHECKED(test_http_ok_v4),
+		TEST_FDS_CHECKED(test_http_ok_v6),
+		TEST_FDS_CHECKED(test_http_request_path_host),
+		TEST_FDS_CHECKED(test_http_503),
+		TEST_FDS_CHECKED(test_http_expect_range),
+		TEST_FDS_CHECKED(test_http_garbage),
+		TEST_FDS_CHECKED(test_http_silent),
+		TEST_FDS_CHECKED(test_http_slow_ok),
+		TEST_FDS_CHECKED(test_http_slow_timeout),
+		TEST_FDS_CHECKED(test_http_flood_status_line),
+		TEST_FDS_CHECKED(test_http_flood_garbage),
+		TEST_FDS_CHECKED(test_http_closed),
+		TEST_FDS_CHECKED(test_http_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

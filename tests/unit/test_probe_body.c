@@ -162,22 +162,6 @@ static void expect(srv_t s, rules_t rules, gtm_probe_status_t status, const char
 	}
 }
 
-static int fds_before;
-
-static int setup(void **state)
-{
-	(void)state;
-	fds_before = test_count_fds();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(test_count_fds(), fds_before);
-	return 0;
-}
-
 static const char OK_HEAD[] = "HTTP/1.1 200 OK\r\n";
 
 static void test_length(void **state)
@@ -441,18 +425,18 @@ static void test_request_sent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eof_framing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_endless_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+		TEST_FDS_CHECKED(test_length),
+		TEST_FDS_CHECKED(test_pieces),
+		TEST_FDS_CHECKED(test_chunked),
+		TEST_FDS_CHECKED(test_eof_framing),
+		TEST_FDS_CHECKED(test_no_body),
+		TEST_FDS_CHECKED(test_status_first),
+		TEST_FDS_CHECKED(test_bad_headers),
+		TEST_FDS_CHECKED(test_endless_body),
+		TEST_FDS_CHECKED(test_drip),
+		TEST_FDS_CHECKED(test_reset),
 		cmocka_unit_test(test_request_options),
-		cmocka_unit_test_setup_teardown(test_request_sent, setup, teardown),
+		TEST_FDS_CHECKED(test_request_sent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -189,22 +189,6 @@ static void a_spec(gtm_target_spec_t *spec, const char *answer_text)
 	spec->expect_answer = answer_text;
 }
 
-static int fds_before;
-
-static int setup(void **state)
-{
-	(void)state;
-	fds_before = test_count_fds();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(test_count_fds(), fds_before);
-	return 0;
-}
-
 static void test_answer(void **state)
 {
 	(void)state;
@@ -311,10 +295,10 @@ static void test_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_answer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rcode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		TEST_FDS_CHECKED(test_answer),
+		TEST_FDS_CHECKED(test_rcode),
+		TEST_FDS_CHECKED(test_truncated),
+		TEST_FDS_CHECKED(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,23 @@ int test_count_fds(void)
 	return count;
 }
 
+/* Descriptors open before the running test. */
+static int fds_before;
+
+int test_fds_setup(void **state)
+{
+	(void)state;
+	fds_before = test_count_fds();
+	return 0;
+}
+
+int test_fds_teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(test_count_fds(), fds_before);
+	return 0;
+}
+
 void test_loopback(int family, uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));

@@ -34,6 +34,16 @@ void test_sleep_ms(int ms);
 /*! Number of open descriptors of the process. */
 int test_count_fds(void);
 
+/*! Test setup: remembers the number of open descriptors. */
+int test_fds_setup(void **state);
+
+/*! Test teardown: fails if the number of open descriptors has changed. */
+int test_fds_teardown(void **state);
+
+/*! A cmocka test with a check that it leaks no descriptors. */
+#define TEST_FDS_CHECKED(f) \
+	cmocka_unit_test_setup_teardown(f, test_fds_setup, test_fds_teardown)
+
 /*! Loopback address of the family with a port. */
 void test_loopback(int family, uint16_t port, struct sockaddr_storage *ss);
 

@@ -7,7 +7,8 @@
                   time in a private temporary directory (keys never leave it)
 
 Every loop is bounded in count and time; servers are threads of this
-process, stopped by closing their sockets.  Standard library + dnspython.
+process, stopped by closing their sockets.  Standard library + dnspython
+(and helpers of tests/integration/origins.py).
 """
 
 import os
@@ -26,6 +27,8 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
+
+from origins import close_quietly, serve_setup  # tests/integration on sys.path
 
 # Longest any connection handler runs (seconds).
 HANDLER_LIMIT = 30.0
@@ -121,18 +124,12 @@ class ScriptedOrigin:
 
     def _serve(self, conn):
         try:
-            conn.setblocking(True)
-            conn.settimeout(5.0)
-            if self.tls is not None:
-                conn = self.tls.wrap_socket(conn, server_side=True)
+            conn = serve_setup(conn, 5.0, self.tls)
             self.handler(self, conn)
         except (OSError, ssl.SSLError, ValueError):
             pass
         finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
+            close_quietly(conn)
 
 
 # -- handlers ------------------------------------------------------------------
