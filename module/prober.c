@@ -20,6 +20,7 @@
  */
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +102,11 @@ static void probe_release(gtm_target_t *t)
 	if (t->probe == NULL) {
 		return;
 	}
-	if (gtm_reg.probe_pool_len < GTM_MAX_INFLIGHT) {
+	if (gtm_reg.probe_pool_len < GTM_PROBE_POOL) {
 		gtm_reg.probe_pool[gtm_reg.probe_pool_len++] = t->probe;
 	} else {
 		free(t->probe);
+		gtm_reg.probe_freed++;
 	}
 	t->probe = NULL;
 	gtm_reg.inflight--;
@@ -321,6 +323,14 @@ static void *prober_main(void *arg)
 		run_timers(gtm_now_ms());
 		if (gtm_reg.dirty) {
 			publish();
+		}
+
+		/* A burst of probes (every target due at start) leaves megabytes
+		 * of freed probe objects in the allocator: give them back. */
+		if (gtm_reg.probe_freed >= GTM_TRIM_AFTER &&
+		    gtm_reg.inflight <= GTM_PROBE_POOL) {
+			gtm_reg.probe_freed = 0;
+			malloc_trim(0);
 		}
 
 		int timeout = wait_timeout(gtm_now_ms());

@@ -30,6 +30,10 @@
 
 /*! Maximum number of probes in flight at once. */
 #define GTM_MAX_INFLIGHT	1024
+/*! Idle probe objects kept for reuse; the others are freed. */
+#define GTM_PROBE_POOL		32
+/*! Freed probe objects after which memory is given back to the system. */
+#define GTM_TRIM_AFTER		256
 
 /*! A reference of a module instance on a target. */
 typedef struct {
@@ -79,8 +83,9 @@ typedef struct {
 	gtm_timer_t *heap;           /*!< Timer min-heap by wake_ms. */
 	uint32_t heap_len;
 
-	gtm_probe_t *probe_pool[GTM_MAX_INFLIGHT]; /*!< Idle probe objects. */
+	gtm_probe_t *probe_pool[GTM_PROBE_POOL]; /*!< Idle probe objects. */
 	unsigned probe_pool_len;
+	unsigned probe_freed;        /*!< Probe objects freed since the last trim. */
 	unsigned inflight;
 
 	uint64_t version;            /*!< Last published snapshot version. */
