@@ -181,16 +181,22 @@ gtm_probe_status_t gtm_probe_start(gtm_probe_t *p, const gtm_target_spec_t *spec
 /*
  * Completion of a non-blocking connect:
  *
- *   events                  SO_ERROR  result
- *   ----------------------  --------  ---------------------------------
- *   EPOLLOUT only           (unread)  connected, the check continues
- *   EPOLLERR or EPOLLHUP    != 0      FAIL, reason from the error
- *   EPOLLERR or EPOLLHUP    0         FAIL "connect failed"
- *   none of the above       any       PENDING (spurious wake-up)
+ *   events                  SO_ERROR        result
+ *   ----------------------  --------------  ------------------------------
+ *   EPOLLOUT only           (unread)        connected, the check continues
+ *   EPOLLERR or EPOLLHUP    ECONNRESET,     connected: the handshake was
+ *                           EPIPE           done, the peer reset since; the
+ *                                           check goes on (tcp: up, http:
+ *                                           "connection reset" when sending)
+ *   EPOLLERR or EPOLLHUP    other != 0      FAIL, reason from the error
+ *   EPOLLERR or EPOLLHUP    0               FAIL "connect failed"
+ *   none of the above       any             PENDING (spurious wake-up)
  *
  * A connect that failed always raises EPOLLERR, so a clean EPOLLOUT needs
  * no getsockopt() (one system call less per probe). A failing getsockopt()
- * counts as SO_ERROR = its errno.
+ * counts as SO_ERROR = its errno. Treating a reset as established keeps a
+ * tcp check against an origin that accepts and resets at once from
+ * depending on how fast the prober looks.
  */
 static gtm_probe_status_t connect_done(gtm_probe_t *p, uint32_t events)
 {
@@ -202,6 +208,9 @@ static gtm_probe_status_t connect_done(gtm_probe_t *p, uint32_t events)
 	socklen_t err_len = sizeof(err);
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) {
 		err = errno;
+	}
+	if (err == ECONNRESET || err == EPIPE) {
+		return connected(p);
 	}
 	if (err != 0) {
 		return gtm_probe_fail_errno(p, "connect", err);

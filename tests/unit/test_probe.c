@@ -457,6 +457,49 @@ static void test_tcp_ok_v6(void **state)
 	tcp_ok(AF_INET6);
 }
 
+/*
+ * The origin accepts and resets before the prober looks at the connect:
+ * the handshake was done, so a tcp check is up and an http check fails
+ * with "connection reset", however fast the prober is.
+ */
+static void reset_before_look(gtm_check_type_t type, gtm_probe_status_t expect,
+                              const char *reason)
+{
+	struct sockaddr_storage ss;
+	gtm_target_spec_t spec;
+	gtm_probe_t p;
+	int lfd = test_listen(AF_INET, &ss, 8);
+
+	test_spec(&spec, type, &ss);
+	gtm_probe_status_t st = gtm_probe_start(&p, &spec);
+	if (st == GTM_PROBE_PENDING) {
+		int fd = test_accept(lfd);
+		assert_true(fd >= 0);
+		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+		assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin)), 0);
+		close(fd);
+
+		/* Wait for the reset to show, then let the probe look. */
+		struct pollfd pfd = { .fd = p.fd, .events = POLLOUT };
+		for (int i = 0; i < 100 && !(pfd.revents & (POLLERR | POLLHUP)); i++) {
+			assert_int_equal(poll(&pfd, 1, 20), 1);
+		}
+		assert_true(pfd.revents & (POLLERR | POLLHUP));
+		st = gtm_probe_io(&p, EPOLLOUT | EPOLLERR | EPOLLHUP);
+	}
+	assert_int_equal(st, expect);
+	assert_string_equal(p.reason, reason);
+	assert_int_equal(p.fd, -1);
+	close(lfd);
+}
+
+static void test_tcp_reset_after_accept(void **state)
+{
+	(void)state;
+	reset_before_look(GTM_CHECK_TCP, GTM_PROBE_OK, "connected");
+	reset_before_look(GTM_CHECK_HTTP, GTM_PROBE_FAIL, "connection reset");
+}
+
 static void refused(int family, gtm_check_type_t type)
 {
 	struct sockaddr_storage ss;
@@ -782,6 +825,7 @@ int main(void)
 		TEST_FDS_CHECKED(test_unsupported),
 		TEST_FDS_CHECKED(test_tcp_ok_v4),
 		TEST_FDS_CHECKED(test_tcp_ok_v6),
+		TEST_FDS_CHECKED(test_tcp_reset_after_accept),
 		TEST_FDS_CHECKED(test_refused),
 		TEST_FDS_CHECKED(test_timeout_connect),
 		TEST_FDS_CHECKED(test_abort_phases),
