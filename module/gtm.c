@@ -123,7 +123,7 @@ static int gtm_load(knotd_mod_t *mod)
 		knotd_mod_log(mod, LOG_WARNING, "%s", icmp_hint);
 	}
 
-	ret = gtm_registry_acquire(mod);
+	ret = gtm_registry_acquire();
 	if (ret != KNOT_EOK) {
 		knotd_mod_log(mod, LOG_ERR, "failed to start prober (%s)",
 		              knot_strerror(ret));
@@ -137,7 +137,7 @@ static int gtm_load(knotd_mod_t *mod)
 		knotd_mod_log(mod, LOG_ERR, "failed to prepare names (%s)",
 		              knot_strerror(ret));
 		gtm_conf_free(conf);
-		gtm_registry_release(mod);
+		gtm_registry_release();
 		return ret;
 	}
 	knotd_mod_ctx_set(mod, table);
@@ -149,7 +149,7 @@ static int gtm_load(knotd_mod_t *mod)
 	if (ret != KNOT_EOK) {
 		gtm_table_free(table);
 		knotd_mod_ctx_set(mod, NULL);
-		gtm_registry_release(mod);
+		gtm_registry_release();
 		return ret;
 	}
 
@@ -166,7 +166,7 @@ static void gtm_unload(knotd_mod_t *mod)
 	}
 	gtm_table_free(table);
 	knotd_mod_ctx_set(mod, NULL);
-	gtm_registry_release(mod);
+	gtm_registry_release();
 }
 
 KNOTD_MOD_API(gtm, KNOTD_MOD_FLAG_SCOPE_ZONE, gtm_load, gtm_unload,

@@ -339,9 +339,8 @@ void gtm_registry_unlock(void)
 	pthread_mutex_unlock(&gtm_reg.lock);
 }
 
-int gtm_registry_acquire(knotd_mod_t *mod)
+int gtm_registry_acquire(void)
 {
-	(void)mod;
 	int ret = KNOT_EOK;
 
 	pthread_mutex_lock(&gtm_reg.lock);
@@ -356,9 +355,8 @@ int gtm_registry_acquire(knotd_mod_t *mod)
 	return ret;
 }
 
-void gtm_registry_release(knotd_mod_t *mod)
+void gtm_registry_release(void)
 {
-	(void)mod;
 	bool last;
 
 	pthread_mutex_lock(&gtm_reg.lock);

@@ -56,12 +56,12 @@ static inline const gtm_health_snap_t *gtm_registry_health(void)
  *
  * \return KNOT_EOK or an error (thread could not start).
  */
-int gtm_registry_acquire(knotd_mod_t *mod);
+int gtm_registry_acquire(void);
 
 /*!
  * Drops a module instance's reference; the last one stops the prober.
  */
-void gtm_registry_release(knotd_mod_t *mod);
+void gtm_registry_release(void);
 
 /*!
  * Takes the registry lock for a batch of target_get/target_put calls.
