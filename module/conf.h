@@ -77,34 +77,114 @@ typedef struct {
 	size_t line;             /*!< Line of the 'id' in the data file. */
 } gtm_check_t;
 
-/*! One address of a pool. */
+/*! Address selection policy of a pool ('pool.policy'). */
+typedef enum {
+	GTM_APOL_SEQUENCE = 0, /*!< First eligible in order (preemptive or sticky). */
+	GTM_APOL_ROUND_ROBIN,  /*!< Every eligible address, order rotated per query. */
+	GTM_APOL_WEIGHTED,     /*!< Random by weight among eligible addresses. */
+	GTM_APOL_ALL,          /*!< Every eligible address. */
+} gtm_addr_policy_t;
+
+/*! Pool selection policy of a name ('name.pool-policy'). */
+typedef enum {
+	GTM_PPOL_SEQUENCE = 0, /*!< First eligible pool in order (preemptive or sticky). */
+	GTM_PPOL_WEIGHTED,     /*!< Random by pool weight among eligible pools. */
+	GTM_PPOL_TOPOLOGY,     /*!< Pool list chosen by the client's subnet or location. */
+} gtm_pool_policy_t;
+
+/*! Maximum number of checks of one pool. */
+#define GTM_MAX_CHECKS	8
+/*! Maximum number of addresses (or CNAME targets) of one pool. */
+#define GTM_MAX_ADDRS	64
+/*! Maximum number of pools of one name or topology rule. */
+#define GTM_MAX_POOLS	16
+
+/*! One entry of a pool: an address, or a CNAME target. */
 typedef struct {
-	struct sockaddr_storage addr; /*!< Address, port 0. */
-	size_t line;                  /*!< Line where the address was given. */
+	struct sockaddr_storage addr; /*!< Address pools: the address (port 0).
+	                                   CNAME pools: the 'probe=' address, or
+	                                   AF_UNSPEC (probe the resolved target). */
+	char *cname;                  /*!< CNAME pools: target as written (relative
+	                                   or absolute); NULL in address pools. */
+	uint16_t weight;              /*!< 'weight=' 1-1000 (default 1). */
+	bool enabled;                 /*!< 'enabled=off': never answered, not probed. */
+	size_t line;                  /*!< Line where the entry was given. */
 } gtm_addr_t;
 
-/*! Address pool (the 'pool' section). */
+/*! Address pool or CNAME pool (the 'pool' section). */
 typedef struct {
-	char *id;                /*!< Pool identifier. */
-	gtm_addr_t *addrs;       /*!< Addresses in failover order. */
-	size_t addr_count;       /*!< Number of addresses (at least one). */
-	const gtm_check_t *check; /*!< Health check, NULL: always up. */
-	size_t line;             /*!< Line of the 'id'. */
+	char *id;                 /*!< Pool identifier. */
+	gtm_addr_t *addrs;        /*!< Entries in failover order. */
+	size_t addr_count;        /*!< Number of entries (at least one). */
+	bool is_cname;            /*!< Entries are CNAME targets ('cname' key). */
+	const gtm_check_t *checks[GTM_MAX_CHECKS]; /*!< Health checks ('check'). */
+	size_t check_count;       /*!< 0: every entry is always up. */
+	uint16_t check_need;      /*!< Checks that must be up ('check-rule':
+	                               all = check_count (default), any = 1, N). */
+	gtm_addr_policy_t policy; /*!< 'policy' (default sequence). */
+	bool preempt;             /*!< 'preempt' (sequence only, default on). */
+	uint16_t max_answers;     /*!< 'max-answers', 0 = no limit (default: 1 for
+	                               sequence and weighted, no limit otherwise). */
+	uint16_t min_count;       /*!< 'min-available: N' (default 1). */
+	uint8_t min_percent;      /*!< 'min-available: N%', 0 = min_count applies. */
+	uint32_t failback_ms;     /*!< 'failback-delay' (default 0). */
+	bool enabled;             /*!< 'enabled' (default on). */
+	size_t line;              /*!< Line of the 'id'. */
 } gtm_pool_t;
 
-/*! What to answer when no address of a name is up. */
+/*! Reference to a pool from a name or a topology rule, with its weight. */
+typedef struct {
+	const gtm_pool_t *pool;   /*!< Referenced pool. */
+	uint16_t weight;          /*!< 'weight=' 1-1000 (default 1). */
+	size_t line;              /*!< Line of the reference. */
+} gtm_pool_ref_t;
+
+/*! A client subnet (CIDR). */
+typedef struct {
+	struct sockaddr_storage addr; /*!< Network address (host bits zero). */
+	uint8_t prefix;               /*!< Prefix length. */
+} gtm_subnet_t;
+
+/*! Topology rule (the 'topology' section): clients -> pool list. */
+typedef struct {
+	char *id;                 /*!< Rule identifier. */
+	gtm_subnet_t *subnets;    /*!< 'subnet' list. */
+	size_t subnet_count;
+	char (*countries)[3];     /*!< 'country': ISO 3166-1 alpha-2, upper case. */
+	size_t country_count;
+	char (*continents)[3];    /*!< 'continent': AF AN AS EU NA OC SA. */
+	size_t continent_count;
+	gtm_pool_ref_t *pools;    /*!< 'pool': pool list for matching clients. */
+	size_t pool_count;
+	size_t line;              /*!< Line of the 'id'. */
+} gtm_topo_t;
+
+/*! What to answer when no pool of a name is eligible ('all-down'). */
 typedef enum {
 	GTM_ALLDOWN_STATIC = 0, /*!< Let the zone answer (its static records). */
-	GTM_ALLDOWN_ALL,        /*!< Every configured address of the family. */
+	GTM_ALLDOWN_ALL,        /*!< Every enabled address of the family. */
+	GTM_ALLDOWN_LAST_GOOD,  /*!< The last answer given while something was up. */
+	GTM_ALLDOWN_POOL,       /*!< 'pool:ID', answered regardless of health. */
+	GTM_ALLDOWN_CNAME,      /*!< 'cname:TARGET'. */
+	GTM_ALLDOWN_NODATA,     /*!< NOERROR without an answer (zone SOA). */
+	GTM_ALLDOWN_SERVFAIL,   /*!< SERVFAIL. */
 } gtm_alldown_t;
 
 /*! GTM name (the 'name' section). */
 typedef struct {
 	char *id;                 /*!< Name as written: relative, '@' or absolute (trailing dot). */
-	const gtm_pool_t **pools; /*!< Pools in order of preference. */
+	gtm_pool_ref_t *pools;    /*!< Pools in order of preference. */
 	size_t pool_count;        /*!< Number of pools (at least one). */
+	gtm_pool_policy_t pool_policy; /*!< 'pool-policy' (default sequence). */
+	bool preempt;             /*!< 'preempt' (pool sequence, default on). */
+	uint32_t failback_ms;     /*!< 'failback-delay' between pools (default 0). */
+	const gtm_topo_t **topos; /*!< 'topology' rules (pool-policy topology). */
+	size_t topo_count;
 	uint32_t ttl;             /*!< Answer TTL in seconds (default 30). */
+	uint32_t ttl_degraded;    /*!< TTL when not the first choice (default ttl). */
 	gtm_alldown_t all_down;   /*!< All-down policy (default static). */
+	const gtm_pool_t *all_down_pool; /*!< GTM_ALLDOWN_POOL: the pool. */
+	char *all_down_cname;     /*!< GTM_ALLDOWN_CNAME: target as written. */
 	bool enabled;             /*!< Answered by the module (default on). */
 	size_t line;              /*!< Line of the 'id'. */
 } gtm_name_t;
@@ -116,8 +196,12 @@ typedef struct {
 	size_t check_count;
 	gtm_pool_t *pools;        /*!< Pools, file order. */
 	size_t pool_count;
+	gtm_topo_t *topos;        /*!< Topology rules, file order. */
+	size_t topo_count;
 	gtm_name_t *names;        /*!< Names, file order. */
 	size_t name_count;
+	size_t geo_line;          /*!< Line of the first country/continent rule
+	                               used by a name, 0: GeoIP not needed. */
 } gtm_conf_t;
 
 /*!
@@ -153,3 +237,18 @@ void gtm_conf_free(gtm_conf_t *conf);
  */
 int gtm_conf_name_resolve(const gtm_name_t *name, const knot_dname_t *zone,
                           knot_dname_storage_t out);
+
+/*!
+ * Resolves a domain written in the data file (name id, CNAME target,
+ * 'cname:' target) against a zone, like gtm_conf_name_resolve() but
+ * without requiring the result to be inside the zone.
+ *
+ * \param[in]  str      Domain as written: relative, '@' or absolute.
+ * \param[in]  zone     Zone apex.
+ * \param[out] out      Lower-cased wire name.
+ *
+ * \retval KNOT_EOK     Resolved.
+ * \retval KNOT_EINVAL  Not a valid domain name (or too long).
+ */
+int gtm_conf_domain_resolve(const char *str, const knot_dname_t *zone,
+                            knot_dname_storage_t out);

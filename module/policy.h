@@ -9,58 +9,191 @@
 /*!
  * \file
  *
- * \brief Pure answer selection: which candidate answers, given health.
+ * \brief Pure answer selection: which candidates answer, given health.
+ *
+ * No I/O, no clock, no global state: health, time, the remembered choice
+ * and the random number are all inputs, so every branch is testable.
  *
  * Candidates refer to health slots of the registry. The health of slot s
- * is state[s]; a slot at or past state_count has no result yet (UNKNOWN),
- * and GTM_SLOT_NONE (an address without a check) is always UP.
+ * is state[s]; a slot at or past the snapshot count has no result yet
+ * (UNKNOWN), and GTM_SLOT_NONE (no check) is always UP. UNKNOWN counts as
+ * up everywhere (a target without a result yet is answered).
  */
 
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "health.h"
 
 /*! Slot of an address without a health check (always up). */
 #define GTM_SLOT_NONE	UINT32_MAX
 
-/*! Outcome of a selection. */
-typedef enum {
-	GTM_SELECT_FIRST = 0, /*!< The first candidate in order answers. */
-	GTM_SELECT_FAILOVER,  /*!< A later candidate answers (failed over). */
-	GTM_SELECT_ALL_DOWN,  /*!< No candidate is eligible. */
-} gtm_select_t;
+/*! Health of every slot at one moment: a snapshot and the clock. */
+typedef struct {
+	const uint8_t *state;      /*!< gtm_health_t by slot (NULL: no snapshot). */
+	const uint64_t *up_since;  /*!< By slot: when the target last came back
+	                                up (DOWN -> UP), 0 if it has not been down
+	                                since it was first probed; NULL: all 0. */
+	size_t count;              /*!< Number of slots in state/up_since. */
+	uint64_t now_ms;           /*!< Current time, the clock of up_since. */
+} gtm_view_t;
+
+/*!
+ * One pool as seen for one address family (or the CNAME targets of a CNAME
+ * pool). Disabled entries are not in it; candidate indices are 0..n-1 in
+ * the pool's order.
+ */
+typedef struct {
+	const uint32_t *slots;     /*!< n * check_count slots, candidate-major:
+	                                candidate i, check c = slots[i * check_count + c]. */
+	const uint16_t *weights;   /*!< Weight of each candidate (NULL: all 1). */
+	const uint64_t *keys;      /*!< Stable identity of each candidate (hash of
+	                                the address or target), never 0. */
+	uint16_t n;                /*!< Number of candidates (0: never eligible). */
+	uint8_t check_count;       /*!< Checks per candidate; 0: always UP. */
+	uint8_t check_need;        /*!< Checks that must be up (1..check_count). */
+	gtm_addr_policy_t policy;  /*!< Address policy. */
+	bool preempt;              /*!< Sequence: return to a better candidate. */
+	uint16_t max_answers;      /*!< 0: no limit. */
+	uint16_t min_available;    /*!< Eligible candidates needed, 1..n. */
+	uint32_t failback_ms;      /*!< Hold-down of a recovered candidate. */
+} gtm_pool_view_t;
+
+/*! Result details of gtm_policy_addrs(). */
+typedef struct {
+	uint16_t eligible;         /*!< Candidates up (whether held or not). */
+	bool degraded;             /*!< Not what an all-healthy pool answers. */
+	bool held;                 /*!< A recovered candidate is in hold-down and
+	                                would otherwise be answered. */
+	uint64_t sticky;           /*!< Key to remember (sequence: first answered
+	                                candidate; 0 when nothing answered). */
+	uint64_t since;            /*!< Pool eligible since (for pool hold-down):
+	                                the min_available-th smallest up-since of
+	                                the eligible candidates (0: settled). */
+} gtm_addr_pick_t;
 
 /*!
  * Health of one slot.
  *
  * Truth table:
- *   slot == GTM_SLOT_NONE     -> UP
- *   slot >= state_count       -> UNKNOWN
- *   otherwise                 -> state[slot]
+ *   slot == GTM_SLOT_NONE            -> UP
+ *   no snapshot, or slot >= count    -> UNKNOWN
+ *   otherwise                        -> state[slot]
  */
-gtm_health_t gtm_policy_health(const uint8_t *state, size_t state_count,
-                               uint32_t slot);
+gtm_health_t gtm_policy_health(const gtm_view_t *view, uint32_t slot);
 
 /*!
- * Preemptive ordered failover over candidates in preference order.
+ * Whether a candidate is up under the pool's check rule, and since when.
  *
- * A candidate is eligible when its health is UP or UNKNOWN (a target
- * without a result yet is answered as if it were up).
+ * A check counts as up when its slot is UP or UNKNOWN.
  *
  * Truth table:
- *   n == 0                          -> ALL_DOWN, *chosen = -1
- *   candidate 0 is UP or UNKNOWN    -> FIRST,    *chosen = 0
- *   first eligible is i > 0         -> FAILOVER, *chosen = i
- *   every candidate is DOWN         -> ALL_DOWN, *chosen = -1
- *
- * \param[in]  state        Health by slot (gtm_health_t values).
- * \param[in]  state_count  Number of slots in state.
- * \param[in]  slots        Slot of each candidate, preference order.
- * \param[in]  n            Number of candidates.
- * \param[out] chosen       Index of the answering candidate, or -1.
+ *   check_count == 0                         -> true,  *since = 0
+ *   checks up >= check_need                  -> true,  *since = the
+ *       check_need-th smallest up-since among the checks that are up
+ *   checks up <  check_need                  -> false, *since = 0
  */
-gtm_select_t gtm_policy_sequence(const uint8_t *state, size_t state_count,
-                                 const uint32_t *slots, size_t n, int *chosen);
+bool gtm_policy_cand_up(const gtm_view_t *view, const gtm_pool_view_t *pool,
+                        uint16_t cand, uint64_t *since);
+
+/*!
+ * Chooses the answering candidates of one pool.
+ *
+ * A candidate is eligible when it is up (gtm_policy_cand_up); it is settled
+ * when its up-since is 0 or at least failback_ms ago. The pool answers
+ * only when eligible >= min_available; settled candidates are preferred to
+ * held ones (when no eligible candidate is settled, held ones answer).
+ *
+ * Truth table (after the min_available test; "first" = first candidate of
+ * the preferred set in pool order):
+ *   eligible < min_available                 -> 0 answers
+ *   sequence, preempt on                     -> first settled eligible, then
+ *       the following eligible ones in order, up to max_answers
+ *   sequence, preempt off, sticky = key of an eligible candidate
+ *                                            -> that candidate first (even
+ *       if a better one is up or settled), then the rest as above
+ *   sequence, preempt off, sticky unknown or not eligible
+ *                                            -> as preempt on
+ *   round-robin                              -> every settled eligible
+ *       candidate, rotated left by rnd % count, cut to max_answers
+ *   all                                      -> every settled eligible
+ *       candidate in order, cut to max_answers
+ *   weighted                                 -> max_answers (0: 1) distinct
+ *       settled eligible candidates drawn by weight (without replacement)
+ *       using rnd
+ * degraded: sequence -> the first answer is not candidate 0;
+ *           others   -> fewer answers than with every candidate up.
+ * held: a held (unsettled) eligible candidate was passed over.
+ *
+ * \param[in]  view    Health and time.
+ * \param[in]  pool    Pool.
+ * \param[in]  sticky  Remembered key (preempt off), 0 if none.
+ * \param[in]  rnd     Random number (round-robin rotation, weighted draws).
+ * \param[out] out     Chosen candidate indices in answer order (room for n).
+ * \param[out] pick    Details (may be NULL).
+ *
+ * \return Number of indices written to out (0: pool not eligible).
+ */
+size_t gtm_policy_addrs(const gtm_view_t *view, const gtm_pool_view_t *pool,
+                        uint64_t sticky, uint32_t rnd, uint16_t *out,
+                        gtm_addr_pick_t *pick);
+
+/*!
+ * Whether a pool is eligible (eligible >= min_available), and since when;
+ * the same answer as gtm_policy_addrs() != 0 without choosing.
+ */
+bool gtm_policy_pool_up(const gtm_view_t *view, const gtm_pool_view_t *pool,
+                        uint64_t *since);
+
+/*! One pool of a name's list as seen by the pool policy. */
+typedef struct {
+	bool eligible;             /*!< gtm_policy_pool_up(). */
+	uint64_t since;            /*!< Eligible since (0: settled). */
+	uint16_t weight;           /*!< Pool weight (weighted pool policy). */
+	uint64_t key;              /*!< Stable identity (hash of the pool id), never 0. */
+} gtm_pool_state_t;
+
+/*! Result details of gtm_policy_pools(). */
+typedef struct {
+	bool degraded;             /*!< Not the first choice (see below). */
+	bool held;                 /*!< A recovered pool is in hold-down. */
+	uint64_t sticky;           /*!< Key to remember (chosen pool), 0 if none. */
+} gtm_pool_pick_t;
+
+/*!
+ * Chooses the answering pool of a name's list.
+ *
+ * A pool is settled when its since is 0 or at least failback_ms ago.
+ *
+ * Truth table:
+ *   no pool eligible                          -> -1
+ *   sequence, preempt on                      -> first settled eligible pool;
+ *       none settled: first eligible pool
+ *   sequence, preempt off, sticky = key of an eligible pool
+ *                                             -> that pool
+ *   sequence, preempt off, otherwise          -> as preempt on
+ *   weighted                                  -> a settled eligible pool
+ *       drawn by weight with rnd (none settled: among all eligible)
+ *   (topology is resolved by the caller into a list, then sequence)
+ * degraded: sequence -> chosen != 0; weighted -> some pool not eligible.
+ *
+ * \return Index of the chosen pool, or -1.
+ */
+int gtm_policy_pools(const gtm_view_t *view, const gtm_pool_state_t *pools,
+                     size_t n, gtm_pool_policy_t policy, bool preempt,
+                     uint32_t failback_ms, uint64_t sticky, uint32_t rnd,
+                     gtm_pool_pick_t *pick);
+
+/*!
+ * Resolves 'min-available' of a pool for a number of candidates.
+ *
+ * Truth table:
+ *   n == 0                       -> 1 (the pool is never eligible anyway)
+ *   percent > 0                  -> ceil(n * percent / 100), at least 1
+ *   otherwise                    -> min(count, n), at least 1
+ */
+uint16_t gtm_policy_min_available(uint16_t count, uint8_t percent, uint16_t n);

@@ -36,8 +36,15 @@
 typedef struct {
 	uint64_t version;   /*!< Increases with every publication. */
 	uint32_t count;     /*!< Number of slots. */
+	const uint64_t *up_since; /*!< By slot: gtm_now_ms() when the target last
+	                               came back up (DOWN -> UP), 0 if it has not
+	                               been down since its first result (same
+	                               allocation as the snapshot). */
 	uint8_t state[];    /*!< gtm_health_t by slot. */
 } gtm_health_snap_t;
+
+/*! Monotonic clock in milliseconds (CLOCK_MONOTONIC; no syscall via vDSO). */
+uint64_t gtm_now_ms(void);
 
 /*! Pointer to the current snapshot (read with rcu_dereference). */
 extern gtm_health_snap_t *gtm_health_current;
@@ -86,12 +93,16 @@ void gtm_registry_unlock(void);
  * \param[in]  spec   Target specification.
  * \param[in]  mod    Referencing instance (used for state-change logs).
  * \param[in]  label  Label for logs, e.g. "gtm.example.com. origins/192.0.2.1".
+ * \param[in]  hold_ms Failback hold-down of this use of the target (0: none);
+ *                    when the target comes back up the log says that its
+ *                    traffic is held, and when the hold-down is over (at the
+ *                    next result after it) that it is over.
  * \param[out] slot   Health slot of the target.
  *
  * \return KNOT_EOK or KNOT_ENOMEM.
  */
 int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
-                            const char *label, uint32_t *slot);
+                            const char *label, uint32_t hold_ms, uint32_t *slot);
 
 /*!
  * Drops one reference of an instance on a target (with the lock held).

@@ -102,9 +102,6 @@ typedef struct {
 
 extern gtm_registry_t gtm_reg;
 
-/*! Monotonic clock in milliseconds. */
-uint64_t gtm_now_ms(void);
-
 /*! Timer heap: insert or move a target to its new wake_ms. */
 void gtm_heap_update(gtm_target_t *t);
 /*! Timer heap: remove a target. */

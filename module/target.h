@@ -26,7 +26,11 @@
 /*! Target specification (the identity of a target). */
 typedef struct {
 	gtm_check_type_t type;        /*!< Check type. */
-	struct sockaddr_storage addr; /*!< Destination address with port. */
+	struct sockaddr_storage addr; /*!< Destination address with port
+	                                   (AF_UNSPEC with hostname: resolved). */
+	const char *hostname;         /*!< Absolute domain whose resolved address
+	                                   is probed (CNAME targets without a
+	                                   'probe=' address), NULL: addr. */
 	const char *path;             /*!< HTTP path (owned by the holder). */
 	const char *host;             /*!< HTTP Host header, NULL: address. */
 	uint16_t expect_min;          /*!< HTTP status range. */
