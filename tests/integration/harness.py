@@ -211,6 +211,25 @@ def query(server, port, name, rdtype='A', tcp=False, timeout=1.0):
                   raw=r)
 
 
+def query_msg(server, port, name, rdtype='A', ecs=None, timeout=1.0):
+    """One UDP query (EDNS, RD clear, optional ECS 'ADDR/PREFIX'); the
+    response message, or None if none came within `timeout` (one retry)."""
+    import dns.edns
+    opts = []
+    if ecs is not None:
+        addr, plen = ecs.split('/')
+        opts.append(dns.edns.ECSOption(addr, int(plen)))
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
+                               options=opts)
+    q.flags &= ~dns.flags.RD
+    for _ in range(2):
+        try:
+            return dns.query.udp(q, server, port=port, timeout=timeout)
+        except dns.exception.Timeout:
+            continue
+    return None
+
+
 # -- configuration builders ----------------------------------------------------
 
 def yaml_list(items):
@@ -300,11 +319,13 @@ class Knot:
             os.chown(p, uid, gid)
 
     def configure(self, zones=(('example.com', 'default'),),
-                  instances=None, port=None, extra=''):
+                  instances=None, port=None, extra='', server_extra=''):
         """Write knot.conf.
 
         zones: (domain, module instance id or None)
         instances: {id: {'config-file': path, 'enabled': bool or None}}
+        server_extra: more lines of the server section, indented by 4
+        spaces (e.g. '    edns-client-subnet: on\n')
         """
         if self.port is None:
             self.port = port or free_port(['127.0.0.1'], udp_too=True)
@@ -324,6 +345,7 @@ class Knot:
                 udp-workers: 2
                 tcp-workers: 2
             """).format(d=d, port=self.port))
+        c.append(server_extra)
         if is_root() and knot_ids():
             c.append('    user: knot:knot\n')
         c.append(textwrap.dedent("""\
@@ -479,6 +501,20 @@ class Knot:
         return query('127.0.0.1', self.port, name, rdtype, tcp=tcp,
                      timeout=timeout)
 
+    def query_msg(self, name, rdtype='A', ecs=None, timeout=1.0):
+        """The whole response (dns.message.Message), or None when lost;
+        ecs: 'ADDR/PREFIX' sent as EDNS Client Subnet."""
+        return query_msg('127.0.0.1', self.port, name, rdtype, ecs=ecs,
+                         timeout=timeout)
+
+    def zone_stats(self, zone='example.com'):
+        """mod-gtm counters of a zone: {'first': N, ...} (absent: 0)."""
+        r = self.knotc('zone-stats', zone, 'mod-gtm', socket=True)
+        out = {}
+        for m in re.finditer(r'answers\[([a-z-]+)\]\s*=\s*(\d+)', r.stdout):
+            out[m.group(1)] = int(m.group(2))
+        return out
+
     # logs
 
     def _log_size(self):
@@ -586,13 +622,14 @@ class GtmTestCase(unittest.TestCase):
 
     def start_gtm(self, conf_text, instances=None,
                   zones=(('example.com', 'default'),), enabled=None,
-                  start=True):
+                  start=True, server_extra=''):
         """Write gtm.conf and knot.conf, start knotd; return Knot."""
         k = self.new_knot()
         cfg = k.write('gtm.conf', conf_text)
         if instances is None:
             instances = {'default': {'config-file': cfg, 'enabled': enabled}}
-        k.configure(zones=zones, instances=instances)
+        k.configure(zones=zones, instances=instances,
+                    server_extra=server_extra)
         self.knot = k
         if start:
             k.start()
