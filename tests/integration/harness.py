@@ -230,6 +230,14 @@ def query_msg(server, port, name, rdtype='A', ecs=None, timeout=1.0):
     return None
 
 
+def rrsets(section):
+    """A message section as [(owner, type, (rdata, ...)), ...] in wire
+    order: owner lower case without the final dot, rdata sorted."""
+    return [(rr.name.to_text(omit_final_dot=True).lower(),
+             dns.rdatatype.to_text(rr.rdtype),
+             tuple(sorted(rd.to_text() for rd in rr))) for rr in section]
+
+
 # -- configuration builders ----------------------------------------------------
 
 def yaml_list(items):
@@ -707,6 +715,23 @@ class GtmTestCase(unittest.TestCase):
                                            self.context()))
             time.sleep(period)
         return n
+
+    def waitMsg(self, name, rdtype, pred, what, timeout=5.0, ecs=None):
+        """Query (whole response, optional ECS) until pred(msg) holds;
+        return that response.  `what` describes pred for the failure."""
+        seen = []
+
+        def probe():
+            m = self.knot.query_msg(name, rdtype, ecs=ecs)
+            seen.append(m)
+            return m is not None and pred(m)
+
+        ok, _ = wait_for(probe, timeout)
+        if not ok:
+            self.fail('%s %s%s: expected %s within %.1fs, last:\n%s\n%s'
+                      % (name, rdtype, ' ecs %s' % ecs if ecs else '', what,
+                         timeout, seen[-1], self.context()))
+        return seen[-1]
 
     def waitLog(self, pattern, timeout=5.0):
         ok, lines = wait_for(lambda: self.knot.log_search(pattern), timeout,
