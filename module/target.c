@@ -8,9 +8,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <ctype.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe_tls.h"
 #include "target.h"
@@ -48,8 +50,11 @@ void gtm_target_spec_init(gtm_target_spec_t *spec, const gtm_check_t *check,
 	spec->rise = check->rise;
 	spec->fall = check->fall;
 
+	/* sin_port and sin6_port share their offset: AF_UNSPEC keeps it there. */
 	spec->addr.ss_family = addr->ss_family;
-	if (addr->ss_family == AF_INET6) {
+	if (addr->ss_family == AF_UNSPEC) {
+		((struct sockaddr_in *)&spec->addr)->sin_port = htons(check->port);
+	} else if (addr->ss_family == AF_INET6) {
 		struct sockaddr_in6 *dst = (struct sockaddr_in6 *)&spec->addr;
 		const struct sockaddr_in6 *src = (const struct sockaddr_in6 *)addr;
 		dst->sin6_addr = src->sin6_addr;
@@ -85,6 +90,7 @@ void gtm_target_spec_clear(gtm_target_spec_t *spec)
 	for (size_t i = 0; i < SPEC_STRINGS; i++) {
 		free((char *)*strings[i]);
 	}
+	free((char *)spec->hostname);
 	if (spec->body_re != NULL) {
 		regfree(spec->body_re);
 		free(spec->body_re);
@@ -106,10 +112,14 @@ int gtm_target_spec_copy(gtm_target_spec_t *dst, const gtm_target_spec_t *src)
 	for (size_t i = 0; i < SPEC_STRINGS; i++) {
 		*to[i] = NULL;
 	}
+	dst->hostname = NULL;
 	for (size_t i = 0; i < SPEC_STRINGS; i++) {
 		if (*from[i] != NULL && (*to[i] = strdup(*from[i])) == NULL) {
 			goto fail;
 		}
+	}
+	if (src->hostname != NULL && (dst->hostname = strdup(src->hostname)) == NULL) {
+		goto fail;
 	}
 
 	if (src->expect_body_regex != NULL) {
@@ -146,11 +156,34 @@ static bool str_equal(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*! Length of a host name without one trailing dot. */
+static size_t host_len(const char *name)
+{
+	size_t len = strlen(name);
+	return (len > 0 && name[len - 1] == '.') ? len - 1 : len;
+}
+
+/*! Host names compare case-insensitively, a trailing dot ignored. */
+static bool host_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL) {
+		return a == b;
+	}
+	size_t len = host_len(a);
+	return len == host_len(b) && strncasecmp(a, b, len) == 0;
+}
+
+/*! Addresses with their ports; AF_UNSPEC (hostname targets): the port only. */
 static bool addr_equal(const struct sockaddr_storage *a,
                        const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family) {
 		return false;
+	}
+	if (a->ss_family == AF_UNSPEC) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port;
 	}
 	if (a->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
@@ -183,7 +216,8 @@ bool gtm_target_spec_equal(const gtm_target_spec_t *a, const gtm_target_spec_t *
 
 	spec_numbers(a, na);
 	spec_numbers(b, nb);
-	if (memcmp(na, nb, sizeof(na)) != 0 || !addr_equal(&a->addr, &b->addr)) {
+	if (memcmp(na, nb, sizeof(na)) != 0 || !addr_equal(&a->addr, &b->addr) ||
+	    !host_equal(a->hostname, b->hostname)) {
 		return false;
 	}
 	spec_strings((gtm_target_spec_t *)a, sa);
@@ -220,7 +254,11 @@ uint64_t gtm_target_spec_hash(const gtm_target_spec_t *spec)
 
 	spec_numbers(spec, nums);
 	h = hash_bytes(h, nums, sizeof(nums));
-	if (spec->addr.ss_family == AF_INET6) {
+	h = hash_bytes(h, &spec->addr.ss_family, sizeof(spec->addr.ss_family));
+	if (spec->addr.ss_family == AF_UNSPEC) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&spec->addr;
+		h = hash_bytes(h, &a->sin_port, sizeof(a->sin_port));
+	} else if (spec->addr.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&spec->addr;
 		h = hash_bytes(h, &a->sin6_addr, sizeof(a->sin6_addr));
 		h = hash_bytes(h, &a->sin6_port, sizeof(a->sin6_port));
@@ -232,6 +270,14 @@ uint64_t gtm_target_spec_hash(const gtm_target_spec_t *spec)
 	spec_strings((gtm_target_spec_t *)spec, strings);
 	for (size_t i = 0; i < SPEC_STRINGS; i++) {
 		h = hash_str(h, *strings[i]);
+	}
+	if (spec->hostname != NULL) {
+		size_t len = host_len(spec->hostname);
+		for (size_t i = 0; i < len; i++) {
+			uint8_t c = tolower((unsigned char)spec->hostname[i]);
+			h = hash_bytes(h, &c, 1);
+		}
+		h = hash_bytes(h, ".", 1);
 	}
 	return h;
 }

@@ -26,11 +26,17 @@
 /*! Target specification (the identity of a target). */
 typedef struct {
 	gtm_check_type_t type;        /*!< Check type. */
-	struct sockaddr_storage addr; /*!< Destination address with port
-	                                   (AF_UNSPEC with hostname: resolved). */
+	struct sockaddr_storage addr; /*!< Destination address with port. With
+	                                   hostname: family AF_UNSPEC, only the
+	                                   port is set (network order, at the
+	                                   offset of sin_port and sin6_port); the
+	                                   address probed is the resolved one. */
 	const char *hostname;         /*!< Absolute domain whose resolved address
 	                                   is probed (CNAME targets without a
-	                                   'probe=' address), NULL: addr. */
+	                                   'probe=' address), NULL: addr. Part of
+	                                   the identity (case-insensitive, a
+	                                   trailing dot ignored) with the port,
+	                                   not the resolved address. */
 	const char *path;             /*!< HTTP path (owned by the holder). */
 	const char *host;             /*!< HTTP Host header, NULL: address. */
 	uint16_t expect_min;          /*!< HTTP status range. */
@@ -65,6 +71,9 @@ typedef struct {
 /*!
  * Fills a target specification from a check and an address (no copies:
  * strings point into the check, nothing is prepared; good for lookups).
+ *
+ * An AF_UNSPEC address gives an AF_UNSPEC spec.addr carrying only the
+ * check's port: set spec.hostname then (hostname target).
  */
 void gtm_target_spec_init(gtm_target_spec_t *spec, const gtm_check_t *check,
                           const struct sockaddr_storage *addr);

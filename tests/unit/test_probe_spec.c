@@ -155,12 +155,75 @@ static void test_from_check(void **state)
 	assert_null(spec.tls_cred);
 }
 
+/* Hostname targets: the name (any case, trailing dot or not) and the port
+ * are the identity; init with AF_UNSPEC carries the check's port. */
+static void test_hostname(void **state)
+{
+	(void)state;
+	gtm_check_t check = {
+		.type = GTM_CHECK_HTTP, .port = 8080, .path = "/", .expect_min = 200,
+		.expect_max = 399, .interval_ms = 1000, .timeout_ms = 500, .rise = 1,
+		.fall = 1,
+	};
+	struct sockaddr_storage unspec = { .ss_family = AF_UNSPEC };
+	gtm_target_spec_t a, b, copy;
+
+	gtm_target_spec_init(&a, &check, &unspec);
+	assert_int_equal(a.addr.ss_family, AF_UNSPEC);
+	assert_int_equal(test_port(&a.addr), 8080);
+	assert_null(a.hostname);
+	a.hostname = "cdn1.example.net.";
+	uint64_t hash = gtm_target_spec_hash(&a);
+
+	b = a;
+	b.hostname = "CDN1.Example.NET";
+	assert_true(gtm_target_spec_equal(&a, &b));
+	assert_int_equal(gtm_target_spec_hash(&b), hash);
+
+	b.hostname = "cdn2.example.net.";
+	assert_false(gtm_target_spec_equal(&a, &b));
+	assert_int_not_equal(gtm_target_spec_hash(&b), hash);
+	b.hostname = "cdn1.example.net.x";
+	assert_false(gtm_target_spec_equal(&a, &b));
+	b.hostname = "cdn1.example.ne";
+	assert_false(gtm_target_spec_equal(&a, &b));
+
+	/* Another port, or no hostname at all: another target. */
+	check.port = 8081;
+	gtm_target_spec_init(&b, &check, &unspec);
+	b.hostname = a.hostname;
+	assert_false(gtm_target_spec_equal(&a, &b));
+	assert_int_not_equal(gtm_target_spec_hash(&b), hash);
+	check.port = 8080;
+	gtm_target_spec_init(&b, &check, &unspec);
+	assert_false(gtm_target_spec_equal(&a, &b));
+	assert_false(gtm_target_spec_equal(&b, &a));
+
+	/* An address target with the same check is not the hostname target. */
+	struct sockaddr_storage lo;
+	test_loopback(AF_INET, 0, &lo);
+	gtm_target_spec_init(&b, &check, &lo);
+	b.hostname = NULL;
+	assert_false(gtm_target_spec_equal(&a, &b));
+
+	/* Copies own the hostname. */
+	assert_int_equal(gtm_target_spec_copy(&copy, &a), KNOT_EOK);
+	assert_non_null(copy.hostname);
+	assert_ptr_not_equal(copy.hostname, a.hostname);
+	assert_string_equal(copy.hostname, a.hostname);
+	assert_true(gtm_target_spec_equal(&a, &copy));
+	assert_int_equal(gtm_target_spec_hash(&copy), hash);
+	gtm_target_spec_clear(&copy);
+	assert_null(copy.hostname);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_from_check),
+		cmocka_unit_test(test_hostname),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
