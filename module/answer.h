@@ -32,17 +32,56 @@ typedef enum {
 const char *gtm_outcome_str(gtm_outcome_t outcome);
 
 /*!
- * Answers a query for a managed name from the current health snapshot.
+ * Answers a query for a GTM name at the pre-answer stage.
  *
- * Lock-free: one RCU read of the snapshot, no allocation, no syscall.
+ * Lock-free: one RCU read of the health snapshot, atomic loads (and rare
+ * stores) of remembered choices, no allocation on the heap (several
+ * addresses are joined in the query's memory pool), no syscall.
+ *
+ * Truth table (qtype, decision -> state):
+ *   not A/AAAA/CNAME, unknown name, family not served -> state (zone answers)
+ *   CNAME qtype and the decision is not a CNAME   -> state (zone answers)
+ *   addresses                                     -> HIT
+ *   CNAME, qtype CNAME                            -> HIT
+ *   CNAME to a GTM name of the table              -> HIT (its answer appended)
+ *   CNAME to another name                         -> FOLLOW (Knot continues
+ *       the chain in the zone from qdata->name)
+ *   all-down static                               -> state (zone answers)
+ *   all-down nodata                               -> HIT, and the answer
+ *       stage turns it into NODATA (gtm_answer_chain)
+ *   all-down servfail                             -> ERROR (rcode SERVFAIL)
+ *   packet full                                   -> TRUNC
  *
  * \param[in]  table    Name table of the instance.
+ * \param[in]  state    Current state.
  * \param[in]  pkt      Response packet.
  * \param[in]  qdata    Query data.
- * \param[out] outcome  What was done.
+ * \param[out] outcome  What was done (GTM_OUT_PASS: nothing).
  *
- * \return KNOT_EOK (answer put, or nothing to do per outcome), or the
- *         error of knot_pkt_put (KNOT_ESPACE: truncated).
+ * \return New state.
  */
-int gtm_answer(const gtm_table_t *table, knot_pkt_t *pkt, knotd_qdata_t *qdata,
-               gtm_outcome_t *outcome);
+knotd_in_state_t gtm_answer_query(const gtm_table_t *table, knotd_in_state_t state,
+                                  knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                                  gtm_outcome_t *outcome);
+
+/*!
+ * Answer stage: completes a chain that ended at a GTM name.
+ *
+ * When the zone answered a CNAME chain (e.g. 'www CNAME gtm') whose last
+ * name is a GTM name, the static records of that name at the end of the
+ * answer section are replaced by the GTM answer. Also finishes an all-down
+ * 'nodata' decided at the pre-answer stage.
+ *
+ * Truth table:
+ *   nodata pending for this packet              -> NODATA
+ *   qdata->name is the query name, or not a GTM name, or the state is not
+ *       HIT/NODATA/MISS, or qtype not A/AAAA   -> state
+ *   the GTM name's records are not all at the end of the answer section
+ *       (e.g. RRSIGs after them)                -> state
+ *   decision static                             -> state
+ *   otherwise -> the name's records removed, the GTM answer put: HIT,
+ *       NODATA, ERROR (servfail) or TRUNC
+ */
+knotd_in_state_t gtm_answer_chain(const gtm_table_t *table, knotd_in_state_t state,
+                                  knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                                  gtm_outcome_t *outcome);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "geo.h"
 #include "registry.h"
 #include "table.h"
 
@@ -26,99 +26,58 @@ static uint32_t dname_hash(const knot_dname_t *name)
 	return h;
 }
 
-static int family_of(const struct sockaddr_storage *addr)
+/*! Memo key "OWNER FAMILY WHAT". */
+static gtm_memo_t *entry_memo(const gtm_entry_t *entry, int fam, const char *what)
 {
-	return (addr->ss_family == AF_INET6) ? GTM_FAM_AAAA : GTM_FAM_A;
+	char owner_str[KNOT_DNAME_TXT_MAXLEN + 1] = "";
+	char key[2 * KNOT_DNAME_TXT_MAXLEN];
+	(void)knot_dname_to_str(owner_str, entry->owner, sizeof(owner_str));
+	(void)snprintf(key, sizeof(key), "%s %s %s", owner_str,
+	               (fam == GTM_FAM_AAAA) ? "AAAA" : "A", what);
+	return gtm_memo_get(key);
 }
 
-static void addr_rdata(const struct sockaddr_storage *addr, const uint8_t **data,
-                       uint16_t *len)
+/*! Prepares one pool list (the name's own, or a topology rule's). */
+static int list_build(gtm_table_t *table, gtm_entry_t *entry, int fam,
+                      const gtm_pool_ref_t *refs, size_t ref_count,
+                      const char *memo_what, gtm_plist_t *list)
 {
-	if (addr->ss_family == AF_INET6) {
-		*data = ((const struct sockaddr_in6 *)addr)->sin6_addr.s6_addr;
-		*len = 16;
-	} else {
-		*data = (const uint8_t *)&((const struct sockaddr_in *)addr)->sin_addr;
-		*len = 4;
-	}
-}
-
-static int hold_target(gtm_table_t *table, const gtm_pool_t *pool,
-                       const gtm_addr_t *addr, const knot_dname_t *owner,
-                       uint32_t *slot)
-{
-	if (pool->check == NULL) {
-		*slot = GTM_SLOT_NONE;
-		return KNOT_EOK;
-	}
-
-	char owner_str[KNOT_DNAME_TXT_MAXLEN + 1], addr_str[64], label[256];
-	if (knot_dname_to_str(owner_str, owner, sizeof(owner_str)) == NULL) {
-		owner_str[0] = '\0';
-	}
-	(void)gtm_addr_str(&addr->addr, addr_str, sizeof(addr_str));
-	int len = snprintf(label, sizeof(label), "%s %s/%s", owner_str, pool->id,
-	                   addr_str);
-	if (len < 0 || (size_t)len >= sizeof(label)) {
-		label[sizeof(label) - 1] = '\0'; /* A shortened label is fine. */
-	}
-
-	gtm_target_spec_t spec;
-	gtm_target_spec_init(&spec, pool->check, &addr->addr);
-	int ret = gtm_registry_target_get(&spec, table->mod, label, slot);
-	if (ret == KNOT_EOK) {
-		table->held[table->held_count++] = *slot;
-	}
-	return ret;
-}
-
-/*! Prepares the candidates and answers of one family of a name. */
-static int family_build(gtm_table_t *table, gtm_entry_t *entry, int fam)
-{
-	gtm_family_t *f = &entry->fam[fam];
 	const gtm_name_t *name = entry->conf;
-	uint16_t type = (fam == GTM_FAM_A) ? KNOT_RRTYPE_A : KNOT_RRTYPE_AAAA;
-
-	size_t count = 0;
-	for (size_t p = 0; p < name->pool_count; p++) {
-		for (size_t a = 0; a < name->pools[p]->addr_count; a++) {
-			count += (family_of(&name->pools[p]->addrs[a].addr) == fam);
-		}
-	}
-	knot_rrset_init(&f->all, entry->owner, type, KNOT_CLASS_IN, name->ttl);
-	if (count == 0) {
-		return KNOT_EOK;
-	}
-
-	f->slots = calloc(count, sizeof(*f->slots));
-	f->single = calloc(count, sizeof(*f->single));
-	if (f->slots == NULL || f->single == NULL) {
+	list->pools = calloc(ref_count + 1, sizeof(*list->pools));
+	if (list->pools == NULL) {
 		return KNOT_ENOMEM;
 	}
+	for (size_t p = 0; p < ref_count; p++) {
+		if (!refs[p].pool->enabled) {
+			continue; /* A disabled pool is not in any list. */
+		}
+		gtm_fpool_t *fp = &list->pools[list->count++];
+		int ret = gtm_fpool_build(table, entry, fam, &refs[p], false, fp);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+		entry->fam[fam].served |= (fp->view.n > 0);
+	}
+	if (!name->preempt && name->pool_policy != GTM_PPOL_WEIGHTED) {
+		list->sticky = entry_memo(entry, fam, memo_what);
+		if (list->sticky == NULL) {
+			return KNOT_ENOMEM;
+		}
+	}
+	return KNOT_EOK;
+}
 
-	for (size_t p = 0; p < name->pool_count; p++) {
-		const gtm_pool_t *pool = name->pools[p];
-		for (size_t a = 0; a < pool->addr_count; a++) {
-			const gtm_addr_t *addr = &pool->addrs[a];
-			if (family_of(&addr->addr) != fam) {
-				continue;
-			}
-			const uint8_t *data;
-			uint16_t len;
-			addr_rdata(&addr->addr, &data, &len);
-
-			knot_rrset_t *rr = &f->single[f->count];
-			knot_rrset_init(rr, entry->owner, type, KNOT_CLASS_IN, name->ttl);
-			int ret = knot_rrset_add_rdata(rr, data, len, NULL);
-			if (ret == KNOT_EOK) {
-				/* Duplicates across pools are merged by the rdataset. */
-				ret = knot_rrset_add_rdata(&f->all, data, len, NULL);
-			}
-			if (ret == KNOT_EOK) {
-				ret = hold_target(table, pool, addr, entry->owner,
-				                  &f->slots[f->count]);
-			}
-			f->count++;
+/*! Adds the enabled addresses of a list's address pools to the 'all' answer. */
+static int all_add(knot_rrset_t *all, const gtm_plist_t *list)
+{
+	for (size_t p = 0; p < list->count; p++) {
+		const gtm_fpool_t *fp = &list->pools[p];
+		if (fp->conf->is_cname) {
+			continue;
+		}
+		for (size_t i = 0; i < fp->view.n; i++) {
+			/* Duplicates across pools are merged by the rdataset. */
+			int ret = knot_rdataset_merge(&all->rrs, &fp->single[i].rrs, NULL);
 			if (ret != KNOT_EOK) {
 				return ret;
 			}
@@ -127,18 +86,104 @@ static int family_build(gtm_table_t *table, gtm_entry_t *entry, int fam)
 	return KNOT_EOK;
 }
 
+/*! Prepares the candidates and answers of one family of a name. */
+static int family_build(gtm_table_t *table, gtm_entry_t *entry, int fam)
+{
+	gtm_family_t *f = &entry->fam[fam];
+	const gtm_name_t *name = entry->conf;
+	uint16_t type = (fam == GTM_FAM_A) ? KNOT_RRTYPE_A : KNOT_RRTYPE_AAAA;
+	bool topo = (name->pool_policy == GTM_PPOL_TOPOLOGY);
+
+	knot_rrset_init(&f->all, entry->owner, type, KNOT_CLASS_IN, name->ttl);
+	f->list_count = 1 + (topo ? name->topo_count : 0);
+	f->lists = calloc(f->list_count, sizeof(*f->lists));
+	if (f->lists == NULL) {
+		return KNOT_ENOMEM;
+	}
+
+	int ret = list_build(table, entry, fam, name->pools, name->pool_count,
+	                     "pools", &f->lists[0]);
+	for (size_t t = 1; t < f->list_count && ret == KNOT_EOK; t++) {
+		const gtm_topo_t *rule = name->topos[t - 1];
+		char what[300];
+		(void)snprintf(what, sizeof(what), "pools topology %s", rule->id);
+		ret = list_build(table, entry, fam, rule->pools, rule->pool_count,
+		                 what, &f->lists[t]);
+	}
+	for (size_t t = 0; t < f->list_count && ret == KNOT_EOK; t++) {
+		ret = all_add(&f->all, &f->lists[t]);
+	}
+	if (ret != KNOT_EOK) {
+		return ret;
+	}
+
+	switch (name->all_down) {
+	case GTM_ALLDOWN_POOL:;
+		gtm_pool_ref_t ref = { .pool = name->all_down_pool, .weight = 1 };
+		ret = gtm_fpool_build(table, entry, fam, &ref, true, &f->fallback);
+		f->has_fallback = true;
+		break;
+	case GTM_ALLDOWN_LAST_GOOD:
+		f->last_good = entry_memo(entry, fam, "last-good");
+		ret = (f->last_good == NULL) ? KNOT_ENOMEM : KNOT_EOK;
+		break;
+	default:
+		break;
+	}
+	return ret;
+}
+
 static void entry_clear(gtm_entry_t *entry)
 {
 	for (int fam = 0; fam < GTM_FAM_COUNT; fam++) {
 		gtm_family_t *f = &entry->fam[fam];
-		for (size_t i = 0; i < f->count; i++) {
-			knot_rdataset_clear(&f->single[i].rrs, NULL);
+		for (size_t t = 0; t < f->list_count; t++) {
+			gtm_plist_t *list = &f->lists[t];
+			for (size_t p = 0; list->pools != NULL && p < list->count; p++) {
+				gtm_fpool_clear(&list->pools[p]);
+			}
+			free(list->pools);
+			gtm_memo_put(list->sticky);
 		}
+		free(f->lists);
 		knot_rdataset_clear(&f->all.rrs, NULL);
-		free(f->single);
-		free(f->slots);
+		if (f->has_fallback) {
+			gtm_fpool_clear(&f->fallback);
+		}
+		gtm_memo_put(f->last_good);
 	}
+	knot_rdataset_clear(&entry->alldown_cname.rrs, NULL);
+	gtm_topo_map_free(entry->topo);
 	knot_dname_free(entry->owner, NULL);
+}
+
+/*! Prepares the name-wide parts: topology map and 'cname:TARGET' answer. */
+static int entry_prepare(gtm_table_t *table, gtm_entry_t *entry)
+{
+	const gtm_name_t *name = entry->conf;
+	if (name->pool_policy == GTM_PPOL_TOPOLOGY) {
+		int ret = gtm_topo_map_build(name, &entry->topo);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+		for (size_t t = 0; t < name->topo_count; t++) {
+			entry->topo_geo |= (name->topos[t]->country_count > 0 ||
+			                    name->topos[t]->continent_count > 0);
+		}
+	}
+	if (name->all_down == GTM_ALLDOWN_CNAME) {
+		knot_dname_storage_t target;
+		int ret = gtm_conf_domain_resolve(name->all_down_cname,
+		                                  knotd_mod_zone(table->mod), target);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+		knot_rrset_init(&entry->alldown_cname, entry->owner, KNOT_RRTYPE_CNAME,
+		                KNOT_CLASS_IN, name->ttl_degraded);
+		return knot_rrset_add_rdata(&entry->alldown_cname, target,
+		                            knot_dname_size(target), NULL);
+	}
+	return KNOT_EOK;
 }
 
 /*! Allocates an empty index for up to max_entries (load factor <= 1/2). */
@@ -216,25 +261,16 @@ static int entry_add(gtm_table_t *table, const gtm_name_t *name)
 	}
 	index_add(table, table->count++);
 
-	for (int fam = 0; fam < GTM_FAM_COUNT; fam++) {
+	ret = entry_prepare(table, entry);
+	for (int fam = 0; fam < GTM_FAM_COUNT && ret == KNOT_EOK; fam++) {
 		ret = family_build(table, entry, fam);
-		if (ret != KNOT_EOK) {
-			return ret;
-		}
 	}
-	return KNOT_EOK;
+	return ret;
 }
 
 int gtm_table_build(gtm_conf_t *conf, knotd_mod_t *mod, gtm_table_t **out)
 {
 	int ret = KNOT_ENOMEM;
-	size_t addr_total = 0;
-	for (size_t n = 0; n < conf->name_count; n++) {
-		for (size_t p = 0; p < conf->names[n].pool_count; p++) {
-			addr_total += conf->names[n].pools[p]->addr_count;
-		}
-	}
-
 	gtm_table_t *table = calloc(1, sizeof(*table));
 	if (table == NULL) {
 		return KNOT_ENOMEM;
@@ -242,8 +278,7 @@ int gtm_table_build(gtm_conf_t *conf, knotd_mod_t *mod, gtm_table_t **out)
 	table->mod = mod;
 	table->conf = conf;
 	table->entries = calloc(conf->name_count + 1, sizeof(*table->entries));
-	table->held = calloc(addr_total + 1, sizeof(*table->held));
-	if (table->entries == NULL || table->held == NULL ||
+	if (table->entries == NULL ||
 	    index_init(table, conf->name_count) != KNOT_EOK) {
 		goto fail;
 	}
@@ -281,6 +316,7 @@ void gtm_table_free(gtm_table_t *table)
 	free(table->entries);
 	free(table->held);
 	free(table->buckets);
+	gtm_geo_close(table->geo);
 	gtm_conf_free(table->conf);
 	free(table);
 }
