@@ -79,6 +79,7 @@ class Origin:
         self.tls = tls                 # ssl.SSLContext: serve HTTPS
         self.body = None               # None: '<status> <label>\n'
         self.status = 200
+        self.path_status = {}          # path -> status, overrides up/down
         self.mode = 'stopped'          # up | down | hang | raw | stopped
         self.raw = ([], 0.0)
         self.connections = []          # accept times (every connection)
@@ -154,6 +155,17 @@ class Origin:
         """Answer with an arbitrary HTTP status (mode 'up')."""
         self.status = status
         self._set_mode('up')
+
+    def set_path_status(self, path, status):
+        """Answer requests for `path` with `status` whatever the mode
+        up/down says (None: back to the origin's status).  Lets one origin
+        pass one HTTP check and fail another."""
+        if status is None:
+            self.path_status.pop(path, None)
+        else:
+            self.path_status[path] = status
+        if self._sock is None:
+            self.start()
 
     def _set_mode(self, mode):
         if self._sock is None:
@@ -261,6 +273,7 @@ class Origin:
                 return
             if mode == 'down':
                 status = self.status if self.status >= 400 else 503
+            status = self.path_status.get(path, status)
             req.served = status
             body = self.body if self.body is not None else \
                 '%d %s\n' % (status, self.label)
