@@ -60,17 +60,85 @@ void gtm_prober_wake(void)
 	}
 }
 
+/*! Formats a duration: "30s", "1.5s" or "250ms". */
+static const char *fmt_duration(uint64_t ms, char *out, size_t out_len)
+{
+	if (ms % 1000 == 0) {
+		snprintf(out, out_len, "%llus", (unsigned long long)(ms / 1000));
+	} else if (ms % 100 == 0) {
+		snprintf(out, out_len, "%llu.%llus", (unsigned long long)(ms / 1000),
+		         (unsigned long long)(ms % 1000 / 100));
+	} else {
+		snprintf(out, out_len, "%llums", (unsigned long long)ms);
+	}
+	return out;
+}
+
+/*! References of a target logged in one line: those with one hold-down. */
+typedef struct {
+	uint32_t hold_ms;  /*!< Hold-down of the group (the longest if mixed). */
+	uint32_t first;    /*!< First reference of the group. */
+	uint32_t count;    /*!< References in the group. */
+	bool mixed;        /*!< Overflow group: several hold-downs. */
+} ref_group_t;
+
+#define REF_GROUPS	4
+
+/*! A reference whose hold-down is running and over at now. */
+static bool hold_due(const gtm_target_t *t, const gtm_ref_t *ref, uint64_t now)
+{
+	return ref->hold_wait && now >= t->up_since + ref->hold_ms;
+}
+
+/*!
+ * Groups the references (all, or only those with hold_due() if due_only)
+ * by their hold-down, in order of first appearance; references beyond
+ * REF_GROUPS distinct hold-downs join the last group ("up to" its longest).
+ */
+static unsigned ref_groups(const gtm_target_t *t, bool due_only, uint64_t now,
+                           ref_group_t groups[REF_GROUPS])
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < t->ref_count; i++) {
+		if (due_only && !hold_due(t, &t->refs[i], now)) {
+			continue;
+		}
+		uint32_t hold = t->refs[i].hold_ms;
+		unsigned g = 0;
+		while (g < n && groups[g].hold_ms != hold && !groups[g].mixed) {
+			g++;
+		}
+		if (g == n && n == REF_GROUPS) {
+			g = n - 1;
+			groups[g].mixed = true;
+			if (hold > groups[g].hold_ms) {
+				groups[g].hold_ms = hold;
+			}
+		} else if (g == n) {
+			groups[n++] = (ref_group_t){ .hold_ms = hold, .first = i };
+		}
+		groups[g].count++;
+	}
+	return n;
+}
+
+/*! " (+N more)" after the label of a group of N+1 references. */
+static const char *fmt_more(const ref_group_t *g, char *out, size_t out_len)
+{
+	out[0] = '\0';
+	if (g->count > 1) {
+		snprintf(out, out_len, " (+%u more)", g->count - 1);
+	}
+	return out;
+}
+
+/*!
+ * Logs a state change: "LABEL (+N more) down (REASON, 3/3 failures)"; a
+ * comeback one line per group of references with one hold-down:
+ * "LABEL (+N more) up (REASON, 2/2 successes), failback held for 30s".
+ */
 static void log_change(gtm_target_t *t)
 {
-	if (t->ref_count == 0) {
-		return;
-	}
-	const gtm_ref_t *ref = &t->refs[0];
-	char more[32] = "";
-	if (t->ref_count > 1) {
-		snprintf(more, sizeof(more), " (+%u more)", t->ref_count - 1);
-	}
-
 	const char *what;
 	unsigned run, need;
 	int prio;
@@ -86,14 +154,69 @@ static void log_change(gtm_target_t *t)
 		prio = LOG_WARNING;
 	}
 
-	if (!t->probed) {
-		knotd_mod_log(ref->mod, (t->sm.state == GTM_HEALTH_UP) ? LOG_INFO : prio,
-		              "%s%s %s (%s, first check)", ref->label, more,
-		              gtm_health_str(t->sm.state), t->reason);
-	} else {
-		knotd_mod_log(ref->mod, prio, "%s%s %s (%s, %u/%u %s)", ref->label,
-		              more, gtm_health_str(t->sm.state), t->reason,
-		              (run < need) ? run : need, need, what);
+	/* Only a comeback (up_since set) starts hold-downs: its line says which
+	 * references hold; other changes log every reference in one line. */
+	ref_group_t groups[REF_GROUPS] = {
+		{ .count = t->ref_count }
+	};
+	unsigned n = (t->up_since > 0) ? ref_groups(t, false, 0, groups) :
+	             (t->ref_count > 0);
+	for (unsigned g = 0; g < n; g++) {
+		const gtm_ref_t *ref = &t->refs[groups[g].first];
+		char more[32], held[64] = "", dur[32];
+		fmt_more(&groups[g], more, sizeof(more));
+		if (t->up_since > 0 && groups[g].hold_ms > 0) {
+			snprintf(held, sizeof(held), ", failback held for %s%s",
+			         groups[g].mixed ? "up to " : "",
+			         fmt_duration(groups[g].hold_ms, dur, sizeof(dur)));
+		}
+		if (!t->probed) {
+			knotd_mod_log(ref->mod, (t->sm.state == GTM_HEALTH_UP) ? LOG_INFO : prio,
+			              "%s%s %s (%s, first check)", ref->label, more,
+			              gtm_health_str(t->sm.state), t->reason);
+		} else {
+			knotd_mod_log(ref->mod, prio, "%s%s %s (%s, %u/%u %s)%s",
+			              ref->label, more, gtm_health_str(t->sm.state),
+			              t->reason, (run < need) ? run : need, need, what,
+			              held);
+		}
+	}
+}
+
+/*! Marks the references whose hold-down starts now (the target came up). */
+static void hold_start(gtm_target_t *t)
+{
+	t->hold_wait = false;
+	for (uint32_t i = 0; i < t->ref_count; i++) {
+		t->refs[i].hold_wait = (t->up_since > 0 && t->refs[i].hold_ms > 0);
+		t->hold_wait |= t->refs[i].hold_wait;
+	}
+}
+
+/*!
+ * Logs once, at the first result at or after up_since + hold_ms, that the
+ * hold-down of a reference is over; the target stayed up meanwhile.
+ */
+static void hold_check(gtm_target_t *t, uint64_t now)
+{
+	ref_group_t groups[REF_GROUPS];
+	unsigned n = ref_groups(t, true, now, groups);
+	char dur[32], more[32];
+	/* Elapsed time shown to a tenth of a second. */
+	fmt_duration((now - t->up_since) / 100 * 100, dur, sizeof(dur));
+	for (unsigned g = 0; g < n; g++) {
+		const gtm_ref_t *ref = &t->refs[groups[g].first];
+		knotd_mod_log(ref->mod, LOG_NOTICE,
+		              "%s%s failback hold-down over (up for %s)", ref->label,
+		              fmt_more(&groups[g], more, sizeof(more)), dur);
+	}
+
+	t->hold_wait = false;
+	for (uint32_t i = 0; i < t->ref_count; i++) {
+		if (hold_due(t, &t->refs[i], now)) {
+			t->refs[i].hold_wait = false;
+		}
+		t->hold_wait |= t->refs[i].hold_wait;
 	}
 }
 
@@ -146,16 +269,23 @@ static uint32_t next_delay(const gtm_target_t *t, bool ok, bool first)
 	return interval;
 }
 
-/*! Records a finished probe and schedules the next one. */
-static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
+/*!
+ * Records a result (reason in t->reason) and schedules the next probe.
+ *
+ * up_since: DOWN -> UP sets it to now (hold-downs start); any other change
+ * (UNKNOWN -> UP, -> DOWN) clears it.
+ */
+static void record(gtm_target_t *t, bool ok, uint64_t now)
 {
-	bool ok = (status == GTM_PROBE_OK);
-	snprintf(t->reason, sizeof(t->reason), "%s", t->probe->reason);
-	probe_release(t);
-
+	gtm_health_t before = t->sm.state;
 	if (gtm_health_sm_update(&t->sm, ok, t->spec.rise, t->spec.fall, now)) {
+		bool back = (before == GTM_HEALTH_DOWN && t->sm.state == GTM_HEALTH_UP);
+		t->up_since = back ? ((now > 0) ? now : 1) : 0;
+		hold_start(t);
 		log_change(t);
 		gtm_reg.dirty = true;
+	} else if (t->hold_wait && t->sm.state == GTM_HEALTH_UP) {
+		hold_check(t, now);
 	}
 
 	t->wake_ms = now + next_delay(t, ok, !t->probed);
@@ -163,8 +293,48 @@ static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
 	gtm_heap_update(t);
 }
 
+/*! Records a finished probe and schedules the next one. */
+static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
+{
+	snprintf(t->reason, sizeof(t->reason), "%s", t->probe->reason);
+	probe_release(t);
+	record(t, status == GTM_PROBE_OK, now);
+}
+
+/*!
+ * What a probe of a target is sent to: the spec, or for a hostname target
+ * the spec with its resolved address. NULL when there is nothing to probe:
+ * a failed resolution has then been recorded as a failed result, or an
+ * unresolved target has been taken off the timers (the resolver puts it
+ * back).
+ */
+static const gtm_target_spec_t *probe_spec(gtm_target_t *t, uint64_t now)
+{
+	gtm_resolve_t *res = t->res;
+	if (res == NULL) {
+		return &t->spec;
+	}
+	switch (res->state) {
+	case GTM_RESOLVE_OK:
+		res->probe_spec = t->spec;
+		res->probe_spec.addr = res->addr;
+		return &res->probe_spec;
+	case GTM_RESOLVE_FAILED:
+		snprintf(t->reason, sizeof(t->reason), "%s", res->reason);
+		record(t, false, now);
+		return NULL;
+	default:
+		gtm_heap_remove(t);
+		return NULL;
+	}
+}
+
 static void probe_begin(gtm_target_t *t, uint64_t now)
 {
+	const gtm_target_spec_t *spec = probe_spec(t, now);
+	if (spec == NULL) {
+		return;
+	}
 	if (gtm_reg.inflight >= GTM_MAX_INFLIGHT) {
 		t->wake_ms = now + BUSY_RETRY_MS;
 		gtm_heap_update(t);
@@ -182,7 +352,7 @@ static void probe_begin(gtm_target_t *t, uint64_t now)
 	}
 	gtm_reg.inflight++;
 
-	gtm_probe_status_t status = gtm_probe_start(t->probe, &t->spec);
+	gtm_probe_status_t status = gtm_probe_start(t->probe, spec);
 	if (status != GTM_PROBE_PENDING) {
 		probe_done(t, status, now);
 		return;
@@ -247,19 +417,27 @@ static void run_timers(uint64_t now)
 	}
 }
 
-/*! Builds the next snapshot (under the lock); the caller publishes it. */
+/*!
+ * Builds the next snapshot (under the lock); the caller publishes it.
+ * One allocation: header, states, then (aligned) the up_since array.
+ */
 static gtm_health_snap_t *snapshot_build(void)
 {
 	uint32_t count = gtm_reg.slot_count;
-	gtm_health_snap_t *snap = malloc(sizeof(*snap) + count);
+	size_t up_off = sizeof(gtm_health_snap_t) + count;
+	up_off = (up_off + _Alignof(uint64_t) - 1) & ~(_Alignof(uint64_t) - 1);
+	gtm_health_snap_t *snap = malloc(up_off + (size_t)count * sizeof(uint64_t));
 	if (snap == NULL) {
 		return NULL;
 	}
+	uint64_t *up_since = (uint64_t *)((uint8_t *)snap + up_off);
 	snap->version = gtm_reg.version + 1;
 	snap->count = count;
+	snap->up_since = up_since;
 	for (uint32_t s = 0; s < count; s++) {
 		gtm_target_t *t = gtm_reg.targets[s];
 		snap->state[s] = (t != NULL) ? t->sm.state : GTM_HEALTH_UNKNOWN;
+		up_since[s] = (t != NULL) ? t->up_since : 0;
 	}
 	return snap;
 }
@@ -373,6 +551,17 @@ int gtm_prober_start(void)
 		goto fail;
 	}
 	gtm_reg.running = true;
+
+	ret = gtm_resolver_start();
+	if (ret != KNOT_EOK) {
+		gtm_reg.stop = true;
+		gtm_prober_wake();
+		pthread_mutex_unlock(&gtm_reg.lock);
+		pthread_join(gtm_reg.thread, NULL);
+		pthread_mutex_lock(&gtm_reg.lock);
+		gtm_reg.running = false;
+		goto fail;
+	}
 	return KNOT_EOK;
 fail:
 	if (gtm_reg.epfd >= 0) {
@@ -387,6 +576,8 @@ fail:
 
 void gtm_prober_stop(void)
 {
+	gtm_resolver_stop();
+
 	pthread_mutex_lock(&gtm_reg.lock);
 	if (!gtm_reg.running) {
 		pthread_mutex_unlock(&gtm_reg.lock);

@@ -210,6 +210,7 @@ static void target_free(gtm_target_t *t)
 		return;
 	}
 	gtm_target_spec_clear(&t->spec);
+	free(t->res);
 	for (uint32_t i = 0; i < t->ref_count; i++) {
 		free(t->refs[i].label);
 	}
@@ -227,6 +228,13 @@ static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
 		target_free(t);
 		return NULL;
 	}
+	if (spec->hostname != NULL) {
+		t->res = calloc(1, sizeof(*t->res));
+		if (t->res == NULL) {
+			target_free(t);
+			return NULL;
+		}
+	}
 	t->hash = hash;
 	t->heap_idx = HEAP_NONE;
 	t->gen = ++gtm_reg.gen_counter;
@@ -234,31 +242,42 @@ static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
 	return t;
 }
 
-static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label)
+/*!
+ * A reference taken while the target is in a hold-down of its length (a
+ * reload during it) logs the end of the hold-down like the older ones.
+ */
+static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label,
+                   uint32_t hold_ms)
 {
 	gtm_ref_t *refs = realloc(t->refs, (t->ref_count + 1) * sizeof(*refs));
 	if (refs == NULL) {
 		return KNOT_ENOMEM;
 	}
 	t->refs = refs;
-	refs[t->ref_count].label = strdup(label);
-	if (refs[t->ref_count].label == NULL) {
+	gtm_ref_t *ref = &refs[t->ref_count];
+	ref->label = strdup(label);
+	if (ref->label == NULL) {
 		return KNOT_ENOMEM;
 	}
-	refs[t->ref_count].mod = mod;
+	ref->mod = mod;
+	ref->hold_ms = hold_ms;
+	ref->hold_wait = (hold_ms > 0 && t->up_since > 0 &&
+	                  t->sm.state == GTM_HEALTH_UP &&
+	                  gtm_now_ms() < t->up_since + hold_ms);
+	t->hold_wait |= ref->hold_wait;
 	t->ref_count++;
 	return KNOT_EOK;
 }
 
 int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
-                            const char *label, uint32_t *slot)
+                            const char *label, uint32_t hold_ms, uint32_t *slot)
 {
 	int ret = KNOT_ENOMEM;
 	uint64_t hash = gtm_target_spec_hash(spec);
 
 	gtm_target_t *t = hash_find(spec, hash);
 	if (t != NULL) {
-		ret = ref_add(t, mod, label);
+		ret = ref_add(t, mod, label, hold_ms);
 		*slot = t->slot;
 		goto done;
 	}
@@ -271,7 +290,7 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
 	if (t == NULL) {
 		goto done;
 	}
-	if (ref_add(t, mod, label) != KNOT_EOK) {
+	if (ref_add(t, mod, label, hold_ms) != KNOT_EOK) {
 		target_free(t);
 		goto done;
 	}
@@ -286,10 +305,16 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
 	gtm_reg.buckets[b] = t->slot;
 	gtm_reg.target_count++;
 
-	/* Probe at once. */
-	t->wake_ms = gtm_now_ms();
-	gtm_heap_update(t);
-	gtm_reg.wake_pending = true;
+	if (t->res != NULL) {
+		/* Resolve at once; the resolver schedules the first probe. */
+		gtm_reg.host_count++;
+		gtm_reg.resolve_pending = true;
+	} else {
+		/* Probe at once. */
+		t->wake_ms = gtm_now_ms();
+		gtm_heap_update(t);
+		gtm_reg.wake_pending = true;
+	}
 
 	*slot = t->slot;
 	ret = KNOT_EOK;
@@ -321,6 +346,9 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 	hash_unlink(t);
 	slot_free(slot);
 	gtm_reg.target_count--;
+	if (t->res != NULL) {
+		gtm_reg.host_count--;
+	}
 	target_free(t);
 	gtm_reg.wake_pending = true;
 }
@@ -335,6 +363,10 @@ void gtm_registry_unlock(void)
 	if (gtm_reg.wake_pending) {
 		gtm_reg.wake_pending = false;
 		gtm_prober_wake();
+	}
+	if (gtm_reg.resolve_pending) {
+		gtm_reg.resolve_pending = false;
+		gtm_resolver_wake();
 	}
 	pthread_mutex_unlock(&gtm_reg.lock);
 }

@@ -9,11 +9,13 @@
 /*!
  * \file
  *
- * \brief Registry internals shared by registry.c and prober.c.
+ * \brief Registry internals shared by registry.c, prober.c and resolver.c.
  *
  * Everything here is protected by gtm_reg.lock. The prober thread holds the
  * lock while it processes timers and events and releases it only while it
- * waits in epoll_wait() and while it waits for an RCU grace period.
+ * waits in epoll_wait() and while it waits for an RCU grace period. The
+ * resolver thread takes it only to pick a host name and to store its
+ * addresses, never while it resolves.
  */
 
 #pragma once
@@ -34,12 +36,36 @@
 #define GTM_PROBE_POOL		32
 /*! Freed probe objects after which memory is given back to the system. */
 #define GTM_TRIM_AFTER		256
+/*! Host names of targets are resolved again after this time. */
+#define GTM_RESOLVE_MS		60000
+/*! A failed resolution is retried after this time. */
+#define GTM_RESOLVE_RETRY_MS	10000
 
 /*! A reference of a module instance on a target. */
 typedef struct {
 	knotd_mod_t *mod;            /*!< Referencing instance. */
 	char *label;                 /*!< "owner. pool/address" (owned). */
+	uint32_t hold_ms;            /*!< Failback hold-down of this use, 0: none. */
+	bool hold_wait;              /*!< Hold-down running: log its end. */
 } gtm_ref_t;
+
+/*! Resolution state of a hostname target. */
+typedef enum {
+	GTM_RESOLVE_PENDING = 0,     /*!< Not resolved yet: not probed. */
+	GTM_RESOLVE_OK,              /*!< addr is probed. */
+	GTM_RESOLVE_FAILED,          /*!< Every probe fails with reason. */
+} gtm_resolve_state_t;
+
+/*! Resolved address of a hostname target (not part of its identity). */
+typedef struct {
+	gtm_resolve_state_t state;
+	struct sockaddr_storage addr; /*!< Last resolved address with the check's
+	                                  port (kept when a resolution fails). */
+	uint64_t next_ms;            /*!< Next resolution (0: at once). */
+	char reason[GTM_PROBE_REASON]; /*!< "cannot resolve (...)" when failed. */
+	gtm_target_spec_t probe_spec; /*!< spec with addr, set when a probe starts
+	                                  (shares the target's strings). */
+} gtm_resolve_t;
 
 /*! One probed target. */
 typedef struct {
@@ -55,6 +81,10 @@ typedef struct {
 	gtm_health_sm_t sm;          /*!< Rise/fall state machine. */
 	gtm_probe_t *probe;          /*!< Probe in flight, NULL when idle. */
 	bool probed;                 /*!< At least one result received. */
+	bool hold_wait;              /*!< Some reference has hold_wait set. */
+	uint64_t up_since;           /*!< Time of the last DOWN -> UP, 0: none
+	                                  (first result up, or down). */
+	gtm_resolve_t *res;          /*!< Hostname targets only, else NULL. */
 	char reason[GTM_PROBE_REASON]; /*!< Last result reason. */
 } gtm_target_t;
 
@@ -91,13 +121,20 @@ typedef struct {
 	uint64_t version;            /*!< Last published snapshot version. */
 	bool dirty;                  /*!< Health changed since last publication. */
 	bool wake_pending;           /*!< Timers changed in a batch: wake the prober. */
+	bool resolve_pending;        /*!< Hostname targets added: wake the resolver. */
 	uint32_t gen_counter;
+	uint32_t host_count;         /*!< Hostname targets. */
 
 	pthread_t thread;
 	bool running;
 	bool stop;
 	int epfd;
 	int wakefd;
+
+	pthread_t res_thread;        /*!< Resolver thread. */
+	pthread_cond_t res_cond;     /*!< Wakes the resolver (with lock). */
+	bool res_running;
+	bool res_stop;
 } gtm_registry_t;
 
 extern gtm_registry_t gtm_reg;
@@ -115,3 +152,10 @@ int gtm_prober_start(void);
 void gtm_prober_stop(void);
 /*! Ends a probe in flight without a result (target removed). */
 void gtm_prober_cancel(gtm_target_t *t);
+
+/*! Starts the resolver thread (with the lock held). */
+int gtm_resolver_start(void);
+/*! Stops and joins the resolver thread (called without the lock). */
+void gtm_resolver_stop(void);
+/*! Wakes the resolver (with the lock held) after hostname targets were added. */
+void gtm_resolver_wake(void);
