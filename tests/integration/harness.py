@@ -331,7 +331,8 @@ class Knot:
         """Write knot.conf.
 
         zones: (domain, module instance id or None)
-        instances: {id: {'config-file': path, 'enabled': bool or None}}
+        instances: {id: {'config-file': path, 'enabled': bool or None,
+                         other mod-gtm option: value (None: left out)}}
         server_extra: more lines of the server section, indented by 4
         spaces (e.g. '    edns-client-subnet: on\n')
         """
@@ -381,6 +382,10 @@ class Knot:
                 if opts.get('enabled') is not None:
                     c.append('    enabled: %s\n'
                              % ('on' if opts['enabled'] else 'off'))
+                for key, value in opts.items():   # e.g. 'geodb-file'
+                    if key not in ('config-file', 'enabled') and \
+                            value is not None:
+                        c.append('    %s: %s\n' % (key, value))
             c.append('\n')
         c.append(textwrap.dedent("""\
             template:
