@@ -303,7 +303,8 @@ static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
 
 /*!
  * What a probe of a target is sent to: the spec, or for a hostname target
- * the spec with its resolved address. NULL when there is nothing to probe:
+ * the spec with its resolved address and, unless the check sets 'host', the
+ * host name as HTTP Host and TLS name. NULL when there is nothing to probe:
  * a failed resolution has then been recorded as a failed result, or an
  * unresolved target has been taken off the timers (the resolver puts it
  * back).
@@ -318,6 +319,9 @@ static const gtm_target_spec_t *probe_spec(gtm_target_t *t, uint64_t now)
 	case GTM_RESOLVE_OK:
 		res->probe_spec = t->spec;
 		res->probe_spec.addr = res->addr;
+		if (t->spec.host == NULL || t->spec.host[0] == '\0') {
+			res->probe_spec.host = res->host;
+		}
 		return &res->probe_spec;
 	case GTM_RESOLVE_FAILED:
 		snprintf(t->reason, sizeof(t->reason), "%s", res->reason);

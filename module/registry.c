@@ -210,7 +210,10 @@ static void target_free(gtm_target_t *t)
 		return;
 	}
 	gtm_target_spec_clear(&t->spec);
-	free(t->res);
+	if (t->res != NULL) {
+		free(t->res->host);
+		free(t->res);
+	}
 	for (uint32_t i = 0; i < t->ref_count; i++) {
 		free(t->refs[i].label);
 	}
@@ -230,9 +233,13 @@ static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
 	}
 	if (spec->hostname != NULL) {
 		t->res = calloc(1, sizeof(*t->res));
-		if (t->res == NULL) {
+		if (t->res == NULL || (t->res->host = strdup(spec->hostname)) == NULL) {
 			target_free(t);
 			return NULL;
+		}
+		size_t len = strlen(t->res->host);
+		if (len > 0 && t->res->host[len - 1] == '.') {
+			t->res->host[len - 1] = '\0';
 		}
 	}
 	t->hash = hash;

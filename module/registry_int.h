@@ -63,8 +63,11 @@ typedef struct {
 	                                  port (kept when a resolution fails). */
 	uint64_t next_ms;            /*!< Next resolution (0: at once). */
 	char reason[GTM_PROBE_REASON]; /*!< "cannot resolve (...)" when failed. */
-	gtm_target_spec_t probe_spec; /*!< spec with addr, set when a probe starts
-	                                  (shares the target's strings). */
+	char *host;                  /*!< Host name without a trailing dot: the
+	                                  HTTP Host and TLS name unless the check
+	                                  sets 'host' (owned). */
+	gtm_target_spec_t probe_spec; /*!< spec with addr (and host), set when a
+	                                  probe starts (shares the target's strings). */
 } gtm_resolve_t;
 
 /*! One probed target. */

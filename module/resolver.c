@@ -71,11 +71,7 @@ static uint64_t job_pick(job_t *job, uint64_t now)
 		job->slot = s;
 		job->gen = t->gen;
 		job->port = ((const struct sockaddr_in *)&t->spec.addr)->sin_port;
-		snprintf(job->host, sizeof(job->host), "%s", t->spec.hostname);
-		size_t len = strlen(job->host);
-		if (len > 0 && job->host[len - 1] == '.') {
-			job->host[len - 1] = '\0';
-		}
+		snprintf(job->host, sizeof(job->host), "%s", t->res->host);
 	}
 	return next;
 }

@@ -203,6 +203,58 @@ static void test_hostname_localhost(void **state)
 	gtm_registry_unlock();
 }
 
+/* An HTTP check of a hostname target sends the name as Host. */
+static void test_hostname_http_host(void **state)
+{
+	(void)state;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	assert_int_equal(getaddrinfo("localhost", NULL, &hints, &res), 0);
+	struct sockaddr_storage lo = { 0 };
+	memcpy(&lo, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	int lfd = listen_on(&lo);
+
+	gtm_check_t check = {
+		.type = GTM_CHECK_HTTP, .port = test_port(&lo), .path = "/health",
+		.expect_min = 200, .expect_max = 399, .interval_ms = 1000,
+		.timeout_ms = 2000, .rise = 1, .fall = 1,
+	};
+	gtm_target_spec_t spec;
+	struct sockaddr_storage unspec = { .ss_family = AF_UNSPEC };
+	gtm_target_spec_init(&spec, &check, &unspec);
+	spec.hostname = "LocalHost.";
+
+	uint32_t slot;
+	gtm_registry_lock();
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, "web", 0, &slot),
+	                 KNOT_EOK);
+	gtm_registry_unlock();
+
+	int fd = -1;
+	for (int i = 0; fd < 0 && i < WAIT_MS / TEST_SERVER_WAIT_MS; i++) {
+		fd = test_accept(lfd);
+	}
+	assert_true(fd >= 0);
+	char req[1024], host[64];
+	assert_true(test_read_request(fd, req, sizeof(req)) > 0);
+	snprintf(host, sizeof(host), "\r\nHost: LocalHost:%u\r\n", test_port(&lo));
+	assert_non_null(strstr(req, "GET /health HTTP/1.1\r\n"));
+	assert_non_null(strstr(req, host));
+	const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	assert_true(test_send_all(fd, ok, strlen(ok)));
+	close(fd);
+
+	uint64_t up_since;
+	assert_int_equal(wait_state(slot, GTM_HEALTH_UP, &up_since), GTM_HEALTH_UP);
+	assert_true(log_has("web up (http status 200, first check)"));
+
+	gtm_registry_lock();
+	gtm_registry_target_put(slot, MOD_A);
+	gtm_registry_unlock();
+	close(lfd);
+}
+
 /* A failed resolution is a failed result with the reason. */
 static void test_hostname_unresolvable(void **state)
 {
@@ -296,6 +348,7 @@ int main(void)
 	rcu_register_thread();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hostname_localhost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostname_http_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostname_unresolvable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failback_hold, setup, teardown),
 	};
