@@ -302,12 +302,17 @@ static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
 }
 
 /*!
- * What a probe of a target is sent to: the spec, or for a hostname target
- * the spec with its resolved address and, unless the check sets 'host', the
- * host name as HTTP Host and TLS name. NULL when there is nothing to probe:
- * a failed resolution has then been recorded as a failed result, or an
- * unresolved target has been taken off the timers (the resolver puts it
- * back).
+ * What a probe of a target is sent to.
+ *
+ * Truth table (target, resolution -> result):
+ *   address target,  -        -> the spec
+ *   hostname target, OK       -> the spec with the resolved address and,
+ *                                unless the check sets 'host', the host name
+ *                                as HTTP Host and TLS name
+ *   hostname target, FAILED   -> NULL, a failed result recorded (reason
+ *                                "cannot resolve (...)")
+ *   hostname target, PENDING  -> NULL, off the timers (the resolver puts it
+ *                                back with its first resolution)
  */
 static const gtm_target_spec_t *probe_spec(gtm_target_t *t, uint64_t now)
 {
