@@ -50,11 +50,14 @@ typedef struct {
 typedef struct {
 	const uint32_t *slots;     /*!< n * check_count slots, candidate-major:
 	                                candidate i, check c = slots[i * check_count + c]. */
-	const uint16_t *weights;   /*!< Weight of each candidate (NULL: all 1). */
+	const uint16_t *weights;   /*!< Weight of each candidate (NULL: all 1;
+	                                a weight of 0 counts as 1). */
 	const uint64_t *keys;      /*!< Stable identity of each candidate (hash of
 	                                the address or target), never 0. */
-	uint16_t n;                /*!< Number of candidates (0: never eligible). */
-	uint8_t check_count;       /*!< Checks per candidate; 0: always UP. */
+	uint16_t n;                /*!< Number of candidates (0: never eligible;
+	                                at most GTM_MAX_ADDRS are looked at). */
+	uint8_t check_count;       /*!< Checks per candidate; 0: always UP (at
+	                                most GTM_MAX_CHECKS are looked at). */
 	uint8_t check_need;        /*!< Checks that must be up (1..check_count). */
 	gtm_addr_policy_t policy;  /*!< Address policy. */
 	bool preempt;              /*!< Sequence: return to a better candidate. */
@@ -70,7 +73,8 @@ typedef struct {
 	bool held;                 /*!< A recovered candidate is in hold-down and
 	                                would otherwise be answered. */
 	uint64_t sticky;           /*!< Key to remember (sequence: first answered
-	                                candidate; 0 when nothing answered). */
+	                                candidate; other policies, or nothing
+	                                answered: 0). */
 	uint64_t since;            /*!< Pool eligible since (for pool hold-down):
 	                                the min_available-th smallest up-since of
 	                                the eligible candidates (0: settled). */
@@ -110,9 +114,9 @@ bool gtm_policy_cand_up(const gtm_view_t *view, const gtm_pool_view_t *pool,
  *
  * Truth table (after the min_available test; "first" = first candidate of
  * the preferred set in pool order):
- *   eligible < min_available                 -> 0 answers
+ *   eligible < min_available                 -> 0 answers (degraded)
  *   sequence, preempt on                     -> first settled eligible, then
- *       the following eligible ones in order, up to max_answers
+ *       the following ones of the preferred set in order, up to max_answers
  *   sequence, preempt off, sticky = key of an eligible candidate
  *                                            -> that candidate first (even
  *       if a better one is up or settled), then the rest as above
@@ -127,7 +131,9 @@ bool gtm_policy_cand_up(const gtm_view_t *view, const gtm_pool_view_t *pool,
  *       using rnd
  * degraded: sequence -> the first answer is not candidate 0;
  *           others   -> fewer answers than with every candidate up.
- * held: a held (unsettled) eligible candidate was passed over.
+ * held: a held (unsettled) eligible candidate was passed over: sequence ->
+ *       the answer without hold-down would contain it (the sticky candidate
+ *       aside); others -> some eligible candidate is held, some settled.
  *
  * \param[in]  view    Health and time.
  * \param[in]  pool    Pool.
@@ -153,7 +159,8 @@ bool gtm_policy_pool_up(const gtm_view_t *view, const gtm_pool_view_t *pool,
 typedef struct {
 	bool eligible;             /*!< gtm_policy_pool_up(). */
 	uint64_t since;            /*!< Eligible since (0: settled). */
-	uint16_t weight;           /*!< Pool weight (weighted pool policy). */
+	uint16_t weight;           /*!< Pool weight (weighted pool policy; 0
+	                                counts as 1). */
 	uint64_t key;              /*!< Stable identity (hash of the pool id), never 0. */
 } gtm_pool_state_t;
 
