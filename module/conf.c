@@ -6,6 +6,12 @@
     (at your option) any later version.
  */
 
+/*
+ * The data file: sections, items, ids, references and error reporting.
+ * The keys of each section are handled by conf_check.c, conf_pool.c,
+ * conf_topo.c and conf_name.c.
+ */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -21,12 +27,9 @@
 #include "conf.h"
 #include "conf_int.h"
 
-#define MAX_ADDRS	64
-#define MAX_NAME_POOLS	16
 #define MAX_ID_LEN	255
-#define MAX_TTL		604800
 
-static const char *section_names[] = { "check", "pool", "name" };
+static const char *section_names[] = { "check", "pool", "topology", "name" };
 
 #define T_ALL	(1U << GTM_CHECK_TCP | 1U << GTM_CHECK_HTTP | 1U << GTM_CHECK_HTTPS | \
 		 1U << GTM_CHECK_ICMP | 1U << GTM_CHECK_DNS)
@@ -63,9 +66,26 @@ const conf_key_t gtm_conf_keys[K_COUNT] = {
 	[K_RISE]              = { SEC_CHECK, "rise",              false, T_ALL },
 	[K_FALL]              = { SEC_CHECK, "fall",              false, T_ALL },
 	[K_ADDRESS]           = { SEC_POOL,  "address",           true,  0 },
-	[K_CHECK]             = { SEC_POOL,  "check",             false, 0 },
+	[K_CNAME]             = { SEC_POOL,  "cname",             true,  0 },
+	[K_CHECK]             = { SEC_POOL,  "check",             true,  0 },
+	[K_CHECK_RULE]        = { SEC_POOL,  "check-rule",        false, 0 },
+	[K_POLICY]            = { SEC_POOL,  "policy",            false, 0 },
+	[K_PREEMPT]           = { SEC_POOL,  "preempt",           false, 0 },
+	[K_MAX_ANSWERS]       = { SEC_POOL,  "max-answers",       false, 0 },
+	[K_MIN_AVAILABLE]     = { SEC_POOL,  "min-available",     false, 0 },
+	[K_FAILBACK]          = { SEC_POOL,  "failback-delay",    false, 0 },
+	[K_POOL_ENABLED]      = { SEC_POOL,  "enabled",           false, 0 },
+	[K_SUBNET]            = { SEC_TOPO,  "subnet",            true,  0 },
+	[K_COUNTRY]           = { SEC_TOPO,  "country",           true,  0 },
+	[K_CONTINENT]         = { SEC_TOPO,  "continent",         true,  0 },
+	[K_TOPO_POOL]         = { SEC_TOPO,  "pool",              true,  0 },
 	[K_POOL]              = { SEC_NAME,  "pool",              true,  0 },
+	[K_POOL_POLICY]       = { SEC_NAME,  "pool-policy",       false, 0 },
+	[K_NAME_PREEMPT]      = { SEC_NAME,  "preempt",           false, 0 },
+	[K_NAME_FAILBACK]     = { SEC_NAME,  "failback-delay",    false, 0 },
+	[K_TOPOLOGY]          = { SEC_NAME,  "topology",          true,  0 },
 	[K_TTL]               = { SEC_NAME,  "ttl",               false, 0 },
+	[K_TTL_DEGRADED]      = { SEC_NAME,  "ttl-degraded",      false, 0 },
 	[K_ALLDOWN]           = { SEC_NAME,  "all-down",          false, 0 },
 	[K_ENABLED]           = { SEC_NAME,  "enabled",           false, 0 },
 };
@@ -98,15 +118,9 @@ int gtm_conf_no_memory(conf_ctx_t *ctx)
 	return gtm_conf_report(ctx, KNOT_ENOMEM, ctx->line, NULL, "out of memory");
 }
 
-/*!
- * Extends an array by one zeroed element; returns the new array or NULL.
- *
- * The capacity doubles whenever count reaches a power of two, so the
- * array always has room for count + 1 elements and a file with N items
- * costs O(log N) reallocations, not N.
- */
-static void *grow(void *array, size_t count, size_t size)
+void *gtm_conf_grow(void *array, size_t count, size_t size)
 {
+	/* Doubling at powers of two: N items cost O(log N) reallocations. */
 	char *new_array = array;
 	if ((count & (count - 1)) == 0) {
 		new_array = realloc(array, (count == 0 ? 1 : 2 * count) * size);
@@ -117,27 +131,68 @@ static void *grow(void *array, size_t count, size_t size)
 	return new_array;
 }
 
+/*! Reports an error of a key at the current line. */
+#define bad(ctx, ret, key, ...) \
+	gtm_conf_report((ctx), (ret), (ctx)->line, gtm_conf_keys[key].name, __VA_ARGS__)
+
+int gtm_conf_get_number(conf_ctx_t *ctx, key_id_t key, const char *str,
+                        uint64_t min, uint64_t max, uint64_t *out)
+{
+	int ret = gtm_conf_number(str, min, max, out);
+	if (ret == KNOT_EINVAL) {
+		return bad(ctx, ret, key, "invalid number '%s'", str);
+	} else if (ret != KNOT_EOK) {
+		return bad(ctx, ret, key, "value %s out of range %llu-%llu", str,
+		           (unsigned long long)min, (unsigned long long)max);
+	}
+	return KNOT_EOK;
+}
+
+int gtm_conf_get_duration(conf_ctx_t *ctx, key_id_t key, const char *str,
+                          uint64_t min, uint64_t max, uint32_t *out)
+{
+	uint64_t ms;
+	char lo[32], hi[32];
+	int ret = gtm_conf_duration(str, min, max, &ms);
+	if (ret == KNOT_EINVAL) {
+		return bad(ctx, ret, key, "invalid duration '%s'", str);
+	} else if (ret != KNOT_EOK) {
+		return bad(ctx, ret, key, "value %s out of range %s-%s", str,
+		           gtm_conf_duration_str(min, lo, sizeof(lo)),
+		           gtm_conf_duration_str(max, hi, sizeof(hi)));
+	}
+	*out = ms;
+	return KNOT_EOK;
+}
+
+int gtm_conf_get_bool(conf_ctx_t *ctx, key_id_t key, const char *val, bool *out)
+{
+	if (strcasecmp(val, "on") == 0 || strcasecmp(val, "true") == 0) {
+		*out = true;
+	} else if (strcasecmp(val, "off") == 0 || strcasecmp(val, "false") == 0) {
+		*out = false;
+	} else {
+		return bad(ctx, KNOT_EINVAL, key, "invalid value '%s' (expected on or off)", val);
+	}
+	return KNOT_EOK;
+}
+
 /*!
  * Key under which an item id is unique in its section: the id itself for
- * checks and pools; for names '@', or the form (relative or absolute)
- * followed by the lower-cased wire name, so 'GTM' and 'gtm' collide.
+ * checks, pools and topology rules; gtm_conf_domain_key() for names, so
+ * 'GTM' and 'gtm' collide.
  */
 static size_t id_key(section_t sec, const char *id, uint8_t *key, size_t key_len)
 {
+	if (sec == SEC_NAME) {
+		return gtm_conf_domain_key(id, key, key_len);
+	}
 	size_t len = strlen(id);
-	if (sec != SEC_NAME || strcmp(id, "@") == 0) {
-		if (len > key_len) {
-			len = key_len;
-		}
-		memcpy(key, id, len);
-		return len;
+	if (len > key_len) {
+		len = key_len;
 	}
-	key[0] = gtm_conf_name_absolute(id) ? 'A' : 'R';
-	if (knot_dname_from_str(key + 1, id, key_len - 1) == NULL) {
-		return 0;
-	}
-	knot_dname_to_lower(key + 1);
-	return 1 + knot_dname_size(key + 1);
+	memcpy(key, id, len);
+	return len;
 }
 
 /*! Records the id of the item being added; KNOT_EEXIST if already used. */
@@ -151,49 +206,48 @@ static int id_add(conf_ctx_t *ctx, const char *id, uint32_t value)
 	return gtm_idx_add(&ctx->ids[ctx->sec], key, len, value, NULL);
 }
 
-/*! Looks up a check or pool id; returns its index or -1. */
-static ssize_t id_find(conf_ctx_t *ctx, section_t sec, const char *id)
-{
-	uint32_t value;
-	if (gtm_idx_find(&ctx->ids[sec], id, strlen(id), &value) != KNOT_EOK) {
-		return -1;
-	}
-	return value;
-}
-
 /*! Appends an item with default values to the current section. */
 static char **add_item(conf_ctx_t *ctx)
 {
 	gtm_conf_t *conf = ctx->conf;
-	if (ctx->sec == SEC_CHECK) {
-		gtm_check_t *checks = grow(conf->checks, conf->check_count, sizeof(*checks));
-		if (checks == NULL) {
+	void *grown;
+	switch (ctx->sec) {
+	case SEC_CHECK: {
+		gtm_check_t *check = CONF_APPEND(conf->checks, conf->check_count);
+		if (check == NULL) {
 			return NULL;
 		}
-		conf->checks = checks;
-		gtm_check_t *check = &checks[conf->check_count++];
 		gtm_conf_check_init(check, ctx->item_line);
 		return &check->id;
-	} else if (ctx->sec == SEC_POOL) {
-		gtm_pool_t *pools = grow(conf->pools, conf->pool_count, sizeof(*pools));
-		if (pools == NULL) {
+	}
+	case SEC_POOL: {
+		gtm_pool_t *pool = CONF_APPEND(conf->pools, conf->pool_count);
+		if (pool == NULL) {
 			return NULL;
 		}
-		conf->pools = pools;
-		pools[conf->pool_count].line = ctx->item_line;
-		return &pools[conf->pool_count++].id;
-	} else {
-		gtm_name_t *names = grow(conf->names, conf->name_count, sizeof(*names));
-		if (names == NULL) {
+		gtm_conf_pool_init(pool, ctx->item_line);
+		return &pool->id;
+	}
+	case SEC_TOPO: {
+		size_t lines = conf->topo_count;
+		if (CONF_APPEND(ctx->geo_lines, lines) == NULL) {
 			return NULL;
 		}
-		conf->names = names;
-		gtm_name_t *name = &names[conf->name_count++];
-		*name = (gtm_name_t) {
-			.ttl = 30, .all_down = GTM_ALLDOWN_STATIC, .enabled = true,
-			.line = ctx->item_line,
-		};
+		gtm_topo_t *topo = CONF_APPEND(conf->topos, conf->topo_count);
+		if (topo == NULL) {
+			return NULL;
+		}
+		gtm_conf_topo_init(topo, ctx->item_line);
+		return &topo->id;
+	}
+	default: {
+		gtm_name_t *name = CONF_APPEND(conf->names, conf->name_count);
+		if (name == NULL) {
+			return NULL;
+		}
+		gtm_conf_name_init(name, ctx->item_line);
 		return &name->id;
+	}
 	}
 }
 
@@ -203,6 +257,9 @@ static int start_item(conf_ctx_t *ctx, const char *key, const char *id)
 	ctx->item_id = NULL;
 	ctx->item_line = ctx->line;
 	ctx->seen = 0;
+	ctx->item_refs = ctx->ref_count;
+	ctx->weight_line = 0;
+	ctx->probe_line = 0;
 
 	if (strcmp(key, "id") != 0) {
 		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key,
@@ -224,6 +281,7 @@ static int start_item(conf_ctx_t *ctx, const char *key, const char *id)
 	size_t count[] = {
 		[SEC_CHECK] = ctx->conf->check_count,
 		[SEC_POOL] = ctx->conf->pool_count,
+		[SEC_TOPO] = ctx->conf->topo_count,
 		[SEC_NAME] = ctx->conf->name_count,
 	};
 	int ret = id_add(ctx, id, count[ctx->sec]);
@@ -247,145 +305,50 @@ static int start_item(conf_ctx_t *ctx, const char *key, const char *id)
 /*! Item-level validation once all keys of an item were read. */
 static int finish_item(conf_ctx_t *ctx)
 {
-	gtm_conf_t *conf = ctx->conf;
 	if (ctx->item_id == NULL) {
 		return KNOT_EOK;
 	}
 
-	if (ctx->sec == SEC_CHECK) {
-		int ret = gtm_conf_check_finish(ctx);
-		if (ret != KNOT_EOK) {
-			return ret;
-		}
-	} else if (ctx->sec == SEC_POOL) {
-		if (conf->pools[conf->pool_count - 1].addr_count == 0) {
-			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->item_line, NULL,
-			                       "no address");
-		}
-	} else if (conf->names[conf->name_count - 1].pool_count == 0) {
-		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->item_line, NULL, "no pool");
+	int ret;
+	switch (ctx->sec) {
+	case SEC_CHECK: ret = gtm_conf_check_finish(ctx); break;
+	case SEC_POOL:  ret = gtm_conf_pool_finish(ctx); break;
+	case SEC_TOPO:  ret = gtm_conf_topo_finish(ctx); break;
+	default:        ret = gtm_conf_name_finish(ctx); break;
 	}
-
-	ctx->item_id = NULL;
-	return KNOT_EOK;
+	if (ret == KNOT_EOK) {
+		ctx->item_id = NULL;
+	}
+	return ret;
 }
 
-static int add_ref(conf_ctx_t *ctx, bool to_pool, size_t owner, size_t slot, const char *id)
+int gtm_conf_add_ref(conf_ctx_t *ctx, conf_ref_kind_t kind, size_t owner,
+                     size_t slot, const char *id)
 {
-	conf_ref_t *refs = grow(ctx->refs, ctx->ref_count, sizeof(*refs));
-	if (refs == NULL) {
+	void *grown;
+	conf_ref_t *ref = CONF_APPEND(ctx->refs, ctx->ref_count);
+	if (ref == NULL) {
 		return gtm_conf_no_memory(ctx);
 	}
-	ctx->refs = refs;
-	refs[ctx->ref_count] = (conf_ref_t) {
-		.to_pool = to_pool, .owner = owner, .slot = slot,
+	*ref = (conf_ref_t) {
+		.kind = kind, .owner = owner, .slot = slot,
 		.id = strdup(id), .line = ctx->line,
 	};
-	if (refs[ctx->ref_count].id == NULL) {
+	if (ref->id == NULL) {
+		ctx->ref_count--;
 		return gtm_conf_no_memory(ctx);
 	}
-	ctx->ref_count++;
 	return KNOT_EOK;
 }
 
-static int pool_key(conf_ctx_t *ctx, key_id_t key, const char *val)
+bool gtm_conf_has_ref(const conf_ctx_t *ctx, conf_ref_kind_t kind, const char *id)
 {
-	size_t idx = ctx->conf->pool_count - 1;
-	gtm_pool_t *pool = &ctx->conf->pools[idx];
-	if (key == K_CHECK) {
-		return add_ref(ctx, false, idx, 0, val);
-	}
-
-	struct sockaddr_storage ss;
-	if (!gtm_conf_addr(val, &ss)) {
-		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "address",
-		                       "invalid address '%s'", val);
-	}
-	for (size_t i = 0; i < pool->addr_count; i++) {
-		/* Both zeroed except for family and address. */
-		if (memcmp(&pool->addrs[i].addr, &ss, sizeof(ss)) == 0) {
-			return gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, "address",
-			                       "duplicate address '%s'", val);
+	for (size_t i = ctx->item_refs; i < ctx->ref_count; i++) {
+		if (ctx->refs[i].kind == kind && strcmp(ctx->refs[i].id, id) == 0) {
+			return true;
 		}
 	}
-	if (pool->addr_count >= MAX_ADDRS) {
-		return gtm_conf_report(ctx, KNOT_ERANGE, ctx->line, "address",
-		                       "too many addresses (max %d)", MAX_ADDRS);
-	}
-	gtm_addr_t *addrs = grow(pool->addrs, pool->addr_count, sizeof(*addrs));
-	if (addrs == NULL) {
-		return gtm_conf_no_memory(ctx);
-	}
-	pool->addrs = addrs;
-	addrs[pool->addr_count++] = (gtm_addr_t) { .addr = ss, .line = ctx->line };
-	return KNOT_EOK;
-}
-
-static int name_pool(conf_ctx_t *ctx, size_t idx, const char *val)
-{
-	gtm_name_t *name = &ctx->conf->names[idx];
-	/* The references of this name are the last ones added. */
-	for (size_t i = ctx->ref_count; i-- > 0 && ctx->refs[i].to_pool &&
-	                                ctx->refs[i].owner == idx; ) {
-		const conf_ref_t *ref = &ctx->refs[i];
-		if (strcmp(ref->id, val) == 0) {
-			return gtm_conf_report(ctx, KNOT_EEXIST, ctx->line, "pool",
-			                       "duplicate pool '%s'", val);
-		}
-	}
-	if (name->pool_count >= MAX_NAME_POOLS) {
-		return gtm_conf_report(ctx, KNOT_ERANGE, ctx->line, "pool",
-		                       "too many pools (max %d)", MAX_NAME_POOLS);
-	}
-	const gtm_pool_t **pools = grow(name->pools, name->pool_count, sizeof(*pools));
-	if (pools == NULL) {
-		return gtm_conf_no_memory(ctx);
-	}
-	name->pools = pools;
-	name->pool_count++;
-	return add_ref(ctx, true, idx, name->pool_count - 1, val);
-}
-
-static int name_key(conf_ctx_t *ctx, key_id_t key, const char *val)
-{
-	size_t idx = ctx->conf->name_count - 1;
-	gtm_name_t *name = &ctx->conf->names[idx];
-	uint64_t ms;
-
-	switch (key) {
-	case K_POOL:
-		return name_pool(ctx, idx, val);
-	case K_TTL:
-		if (gtm_conf_duration(val, 0, UINT64_MAX, &ms) != KNOT_EOK || ms % 1000 != 0) {
-			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "ttl",
-			                       "invalid ttl '%s'", val);
-		} else if (ms / 1000 > MAX_TTL) {
-			return gtm_conf_report(ctx, KNOT_ERANGE, ctx->line, "ttl",
-			                       "value %s out of range 0-%d", val, MAX_TTL);
-		}
-		name->ttl = ms / 1000;
-		return KNOT_EOK;
-	case K_ALLDOWN:
-		if (strcasecmp(val, "static") == 0 || strcasecmp(val, "all") == 0) {
-			name->all_down = (strcasecmp(val, "all") == 0) ?
-			                 GTM_ALLDOWN_ALL : GTM_ALLDOWN_STATIC;
-			return KNOT_EOK;
-		}
-		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "all-down",
-		                       "invalid value '%s' (expected static or all)", val);
-	case K_ENABLED:
-		if (strcasecmp(val, "on") == 0 || strcasecmp(val, "true") == 0) {
-			name->enabled = true;
-		} else if (strcasecmp(val, "off") == 0 || strcasecmp(val, "false") == 0) {
-			name->enabled = false;
-		} else {
-			return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, "enabled",
-			                       "invalid value '%s' (expected on or off)", val);
-		}
-		return KNOT_EOK;
-	default:
-		return KNOT_EINVAL;
-	}
+	return false;
 }
 
 /*! Handles one key of an item (YP_EKEY1). */
@@ -411,16 +374,19 @@ static int item_key(conf_ctx_t *ctx, const char *key, const char *val)
 		                       ctx->key_line[id] == ctx->line ?
 		                       "only one value allowed" : "repeated key");
 	}
+	if (!(ctx->seen & KEY_BIT(id))) {
+		ctx->key_line[id] = ctx->line; /* First line of the key. */
+	}
 	ctx->seen |= KEY_BIT(id);
-	ctx->key_line[id] = ctx->line;
 	if (*val == '\0') {
 		return gtm_conf_report(ctx, KNOT_EINVAL, ctx->line, key, "missing value");
 	}
 
 	switch (ctx->sec) {
 	case SEC_CHECK: return gtm_conf_check_key(ctx, id, val);
-	case SEC_POOL:  return pool_key(ctx, id, val);
-	default:        return name_key(ctx, id, val);
+	case SEC_POOL:  return gtm_conf_pool_key(ctx, id, val);
+	case SEC_TOPO:  return gtm_conf_topo_key(ctx, id, val);
+	default:        return gtm_conf_name_key(ctx, id, val);
 	}
 }
 
@@ -439,7 +405,7 @@ static int on_event(conf_ctx_t *ctx)
 			return ret;
 		}
 		ctx->sec = SEC_NONE;
-		for (section_t sec = SEC_CHECK; sec <= SEC_NAME; sec++) {
+		for (section_t sec = SEC_CHECK; sec < SEC_COUNT; sec++) {
 			if (strcmp(yp->key, section_names[sec]) == 0) {
 				ctx->sec = sec;
 			}
@@ -467,32 +433,100 @@ static int on_event(conf_ctx_t *ctx)
 	}
 }
 
+/*! Points a reference at its target; false if the target is not defined. */
+static bool resolve_ref(conf_ctx_t *ctx, const conf_ref_t *ref)
+{
+	gtm_conf_t *conf = ctx->conf;
+	section_t target = (ref->kind == REF_POOL_CHECK) ? SEC_CHECK :
+	                   (ref->kind == REF_NAME_TOPO) ? SEC_TOPO : SEC_POOL;
+	uint32_t j;
+	if (gtm_idx_find(&ctx->ids[target], ref->id, strlen(ref->id), &j) != KNOT_EOK) {
+		return false;
+	}
+
+	switch (ref->kind) {
+	case REF_POOL_CHECK:
+		conf->pools[ref->owner].checks[ref->slot] = &conf->checks[j];
+		break;
+	case REF_NAME_POOL:
+		conf->names[ref->owner].pools[ref->slot].pool = &conf->pools[j];
+		break;
+	case REF_NAME_TOPO:
+		conf->names[ref->owner].topos[ref->slot] = &conf->topos[j];
+		break;
+	case REF_NAME_ALLDOWN:
+		conf->names[ref->owner].all_down_pool = &conf->pools[j];
+		break;
+	case REF_TOPO_POOL:
+		conf->topos[ref->owner].pools[ref->slot].pool = &conf->pools[j];
+		break;
+	}
+	return true;
+}
+
+/*
+ * References, resolved in file order once the whole file is read:
+ *
+ *   kind               from (section.key)   to
+ *   -----------------  -------------------  --------------
+ *   REF_POOL_CHECK     pool.check           check
+ *   REF_NAME_POOL      name.pool            pool
+ *   REF_NAME_TOPO      name.topology        topology rule
+ *   REF_NAME_ALLDOWN   name.all-down        pool (pool:ID)
+ *   REF_TOPO_POOL      topology.pool        pool
+ *
+ * The first undefined one: ENOENT "undefined SECTION 'ID'" at its line.
+ */
 static int resolve_refs(conf_ctx_t *ctx)
 {
+	static const struct {
+		section_t owner;
+		const char *key;
+		const char *what;
+	} kinds[] = {
+		[REF_POOL_CHECK]   = { SEC_POOL, "check",    "check" },
+		[REF_NAME_POOL]    = { SEC_NAME, "pool",     "pool" },
+		[REF_NAME_TOPO]    = { SEC_NAME, "topology", "topology" },
+		[REF_NAME_ALLDOWN] = { SEC_NAME, "all-down", "pool" },
+		[REF_TOPO_POOL]    = { SEC_TOPO, "pool",     "pool" },
+	};
 	gtm_conf_t *conf = ctx->conf;
 	for (size_t i = 0; i < ctx->ref_count; i++) {
 		const conf_ref_t *ref = &ctx->refs[i];
-		const void *found = NULL;
-		if (ref->to_pool) {
-			ssize_t j = id_find(ctx, SEC_POOL, ref->id);
-			found = (j >= 0) ? &conf->pools[j] : NULL;
-			conf->names[ref->owner].pools[ref->slot] = found;
-			ctx->sec = SEC_NAME;
-			ctx->item_id = conf->names[ref->owner].id;
-		} else {
-			ssize_t j = id_find(ctx, SEC_CHECK, ref->id);
-			found = (j >= 0) ? &conf->checks[j] : NULL;
-			conf->pools[ref->owner].check = found;
-			ctx->sec = SEC_POOL;
-			ctx->item_id = conf->pools[ref->owner].id;
+		if (resolve_ref(ctx, ref)) {
+			continue;
 		}
-		if (found == NULL) {
-			const char *what = ref->to_pool ? "pool" : "check";
-			return gtm_conf_report(ctx, KNOT_ENOENT, ref->line, what,
-			                       "undefined %s '%s'", what, ref->id);
-		}
+		ctx->sec = kinds[ref->kind].owner;
+		ctx->item_id = (ctx->sec == SEC_POOL) ? conf->pools[ref->owner].id :
+		               (ctx->sec == SEC_TOPO) ? conf->topos[ref->owner].id :
+		               conf->names[ref->owner].id;
+		return gtm_conf_report(ctx, KNOT_ENOENT, ref->line, kinds[ref->kind].key,
+		                       "undefined %s '%s'", kinds[ref->kind].what, ref->id);
 	}
 	return KNOT_EOK;
+}
+
+/*!
+ * Line of the first (lowest) country/continent key of the rules used by
+ * names with pool-policy topology; 0 if none (GeoIP not needed).
+ */
+static size_t geo_line(const conf_ctx_t *ctx)
+{
+	const gtm_conf_t *conf = ctx->conf;
+	size_t first = 0;
+	for (size_t n = 0; n < conf->name_count; n++) {
+		const gtm_name_t *name = &conf->names[n];
+		if (name->pool_policy != GTM_PPOL_TOPOLOGY) {
+			continue;
+		}
+		for (size_t t = 0; t < name->topo_count; t++) {
+			size_t line = ctx->geo_lines[name->topos[t] - conf->topos];
+			if (line != 0 && (first == 0 || line < first)) {
+				first = line;
+			}
+		}
+	}
+	return first;
 }
 
 static int open_input(conf_ctx_t *ctx)
@@ -572,12 +606,16 @@ int gtm_conf_parse(const char *path, gtm_conf_t **conf, char *err, size_t err_le
 	if (ret == KNOT_EOK) {
 		ret = resolve_refs(&ctx);
 	}
+	if (ret == KNOT_EOK) {
+		ctx.conf->geo_line = geo_line(&ctx);
+	}
 
 done:
 	for (size_t i = 0; i < ctx.ref_count; i++) {
 		free(ctx.refs[i].id);
 	}
 	free(ctx.refs);
+	free(ctx.geo_lines);
 	for (int sec = 0; sec < SEC_COUNT; sec++) {
 		gtm_idx_clear(&ctx.ids[sec]);
 	}
@@ -602,15 +640,17 @@ void gtm_conf_free(gtm_conf_t *conf)
 		gtm_conf_check_clear(&conf->checks[i]);
 	}
 	for (size_t i = 0; i < conf->pool_count; i++) {
-		free(conf->pools[i].id);
-		free(conf->pools[i].addrs);
+		gtm_conf_pool_clear(&conf->pools[i]);
+	}
+	for (size_t i = 0; i < conf->topo_count; i++) {
+		gtm_conf_topo_clear(&conf->topos[i]);
 	}
 	for (size_t i = 0; i < conf->name_count; i++) {
-		free(conf->names[i].id);
-		free(conf->names[i].pools);
+		gtm_conf_name_clear(&conf->names[i]);
 	}
 	free(conf->checks);
 	free(conf->pools);
+	free(conf->topos);
 	free(conf->names);
 	free(conf->file);
 	free(conf);

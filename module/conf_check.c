@@ -88,50 +88,6 @@ static gtm_check_t *current(conf_ctx_t *ctx)
 #define bad(ctx, ret, key, ...) \
 	gtm_conf_report((ctx), (ret), (ctx)->line, gtm_conf_keys[key].name, __VA_ARGS__)
 
-static int get_number(conf_ctx_t *ctx, key_id_t key, const char *str,
-                      uint64_t min, uint64_t max, uint64_t *out)
-{
-	int ret = gtm_conf_number(str, min, max, out);
-	if (ret == KNOT_EINVAL) {
-		return bad(ctx, ret, key, "invalid number '%s'", str);
-	} else if (ret != KNOT_EOK) {
-		return gtm_conf_report(ctx, ret, ctx->line, gtm_conf_keys[key].name,
-		                       "value %s out of range %llu-%llu", str,
-		                       (unsigned long long)min, (unsigned long long)max);
-	}
-	return KNOT_EOK;
-}
-
-static int get_duration(conf_ctx_t *ctx, key_id_t key, const char *str,
-                        uint64_t min, uint64_t max, uint32_t *out)
-{
-	uint64_t ms;
-	char lo[32], hi[32];
-	int ret = gtm_conf_duration(str, min, max, &ms);
-	if (ret == KNOT_EINVAL) {
-		return bad(ctx, ret, key, "invalid duration '%s'", str);
-	} else if (ret != KNOT_EOK) {
-		return gtm_conf_report(ctx, ret, ctx->line, gtm_conf_keys[key].name,
-		                       "value %s out of range %s-%s", str,
-		                       gtm_conf_duration_str(min, lo, sizeof(lo)),
-		                       gtm_conf_duration_str(max, hi, sizeof(hi)));
-	}
-	*out = ms;
-	return KNOT_EOK;
-}
-
-static int get_bool(conf_ctx_t *ctx, key_id_t key, const char *val, bool *out)
-{
-	if (strcasecmp(val, "on") == 0 || strcasecmp(val, "true") == 0) {
-		*out = true;
-	} else if (strcasecmp(val, "off") == 0 || strcasecmp(val, "false") == 0) {
-		*out = false;
-	} else {
-		return bad(ctx, KNOT_EINVAL, key, "invalid value '%s' (expected on or off)", val);
-	}
-	return KNOT_EOK;
-}
-
 static int get_string(conf_ctx_t *ctx, const char *str, char **out)
 {
 	*out = strdup(str);
@@ -419,13 +375,13 @@ static int web_key(conf_ctx_t *ctx, key_id_t key, const char *val, gtm_check_t *
 	case K_EXPECT_BODY_REGEX:
 		return get_match(ctx, key, val, &check->expect_body_regex);
 	case K_BODY_LIMIT:
-		ret = get_number(ctx, key, val, 1, MAX_BODY_LIMIT, &num);
+		ret = gtm_conf_get_number(ctx, key, val, 1, MAX_BODY_LIMIT, &num);
 		check->body_limit = num;
 		return ret;
 	case K_SNI:
 		return get_sni(ctx, val, check);
 	case K_VERIFY:
-		return get_bool(ctx, key, val, &check->verify);
+		return gtm_conf_get_bool(ctx, key, val, &check->verify);
 	default:
 		return get_ca_file(ctx, val, check);
 	}
@@ -456,7 +412,7 @@ int gtm_conf_check_key(conf_ctx_t *ctx, key_id_t key, const char *val)
 		ret = get_type(ctx, val, check);
 		return (ret != KNOT_EOK) ? ret : type_keys(ctx);
 	case K_PORT:
-		ret = get_number(ctx, key, val, 1, 65535, &num);
+		ret = gtm_conf_get_number(ctx, key, val, 1, 65535, &num);
 		check->port = num;
 		return ret;
 	case K_PATH: case K_HOST: case K_EXPECT: case K_METHOD: case K_HEADER:
@@ -464,13 +420,13 @@ int gtm_conf_check_key(conf_ctx_t *ctx, key_id_t key, const char *val)
 	case K_SNI: case K_VERIFY: case K_CA_FILE:
 		return web_key(ctx, key, val, check);
 	case K_PACKETS:
-		ret = get_number(ctx, key, val, 1, MAX_PACKETS, &num);
+		ret = gtm_conf_get_number(ctx, key, val, 1, MAX_PACKETS, &num);
 		check->packets = num;
 		return ret;
 	case K_MAX_LOSS:
 		return get_percent(ctx, val, check);
 	case K_MAX_RTT:
-		return get_duration(ctx, key, val, 1, HOUR_MS, &check->max_rtt_ms);
+		return gtm_conf_get_duration(ctx, key, val, 1, HOUR_MS, &check->max_rtt_ms);
 	case K_QUERY_NAME:
 		return get_query_name(ctx, val, check);
 	case K_QUERY_TYPE:
@@ -480,14 +436,15 @@ int gtm_conf_check_key(conf_ctx_t *ctx, key_id_t key, const char *val)
 	case K_EXPECT_ANSWER:
 		return get_answer(ctx, val, check);
 	case K_INTERVAL:
-		return get_duration(ctx, key, val, 100, HOUR_MS, &check->interval_ms);
+		return gtm_conf_get_duration(ctx, key, val, 100, HOUR_MS, &check->interval_ms);
 	case K_TIMEOUT:
-		return get_duration(ctx, key, val, 10, HOUR_MS, &check->timeout_ms);
+		return gtm_conf_get_duration(ctx, key, val, 10, HOUR_MS, &check->timeout_ms);
 	case K_RECHECK:
-		return get_duration(ctx, key, val, MIN_RECHECK_MS, HOUR_MS, &check->recheck_ms);
+		return gtm_conf_get_duration(ctx, key, val, MIN_RECHECK_MS, HOUR_MS,
+		                             &check->recheck_ms);
 	case K_RISE:
 	case K_FALL:
-		ret = get_number(ctx, key, val, 1, 100, &num);
+		ret = gtm_conf_get_number(ctx, key, val, 1, 100, &num);
 		*(key == K_RISE ? &check->rise : &check->fall) = num;
 		return ret;
 	default:

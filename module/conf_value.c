@@ -7,6 +7,7 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,35 +187,57 @@ bool gtm_conf_name_absolute(const char *str)
 	return escapes % 2 == 0;
 }
 
-int gtm_conf_name_resolve(const gtm_name_t *name, const knot_dname_t *zone,
-                          knot_dname_storage_t out)
+size_t gtm_conf_domain_key(const char *str, uint8_t *key, size_t key_len)
 {
-	if (name == NULL || name->id == NULL || zone == NULL || out == NULL) {
+	if (key_len < 2) {
+		return 0;
+	}
+	if (strcmp(str, "@") == 0) {
+		key[0] = '@';
+		return 1;
+	}
+	key[0] = gtm_conf_name_absolute(str) ? 'A' : 'R';
+	if (knot_dname_from_str(key + 1, str, key_len - 1) == NULL) {
+		return 0;
+	}
+	knot_dname_to_lower(key + 1);
+	return 1 + knot_dname_size(key + 1);
+}
+
+/*
+ * Domain as written in the data file, against a zone apex:
+ *
+ *   written as         result
+ *   -----------------  ----------------------------------------------
+ *   "@"                the apex
+ *   absolute ("x.y.")  the name itself, wherever it is
+ *   relative ("x")     x.<apex>; EINVAL if longer than 255 octets
+ *   not a domain       EINVAL
+ *
+ * The result is lower-cased.
+ */
+int gtm_conf_domain_resolve(const char *str, const knot_dname_t *zone,
+                            knot_dname_storage_t out)
+{
+	if (str == NULL || zone == NULL || out == NULL) {
 		return KNOT_EINVAL;
 	}
 	size_t zone_size = knot_dname_size(zone);
 	if (zone_size == 0 || zone_size > KNOT_DNAME_MAXLEN) {
 		return KNOT_EINVAL;
 	}
-	if (strcmp(name->id, "@") == 0) {
+	if (strcmp(str, "@") == 0) {
 		memcpy(out, zone, zone_size);
 		knot_dname_to_lower(out);
 		return KNOT_EOK;
 	}
 
 	knot_dname_storage_t given;
-	if (knot_dname_from_str(given, name->id, sizeof(given)) == NULL) {
+	if (*str == '\0' || knot_dname_from_str(given, str, sizeof(given)) == NULL) {
 		return KNOT_EINVAL;
 	}
 	knot_dname_to_lower(given);
-
-	if (gtm_conf_name_absolute(name->id)) {
-		knot_dname_storage_t apex;
-		knot_dname_copy_lower(apex, zone);
-		int ret = knot_dname_in_bailiwick(given, apex);
-		if (ret < 0) {
-			return ret;
-		}
+	if (gtm_conf_name_absolute(str)) {
 		memcpy(out, given, knot_dname_size(given));
 		return KNOT_EOK;
 	}
@@ -226,6 +249,130 @@ int gtm_conf_name_resolve(const gtm_name_t *name, const knot_dname_t *zone,
 	memcpy(out, given, prefix);
 	memcpy(out + prefix, zone, zone_size);
 	knot_dname_to_lower(out);
+	return KNOT_EOK;
+}
+
+int gtm_conf_name_resolve(const gtm_name_t *name, const knot_dname_t *zone,
+                          knot_dname_storage_t out)
+{
+	if (name == NULL || name->id == NULL || zone == NULL || out == NULL) {
+		return KNOT_EINVAL;
+	}
+	int ret = gtm_conf_domain_resolve(name->id, zone, out);
+	if (ret != KNOT_EOK || !gtm_conf_name_absolute(name->id)) {
+		return ret;
+	}
+	knot_dname_storage_t apex;
+	knot_dname_copy_lower(apex, zone);
+	ret = knot_dname_in_bailiwick(out, apex);
+	return (ret < 0) ? ret : KNOT_EOK;
+}
+
+int gtm_conf_subnet(const char *str, gtm_subnet_t *out)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(str, '/');
+	size_t len = (slash != NULL) ? (size_t)(slash - str) : strlen(str);
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= sizeof(addr)) {
+		return KNOT_EINVAL;
+	}
+	memcpy(addr, str, len);
+	addr[len] = '\0';
+
+	if (!gtm_conf_addr(addr, &out->addr)) {
+		return KNOT_EINVAL;
+	}
+	uint8_t *bytes;
+	size_t bits;
+	if (out->addr.ss_family == AF_INET) {
+		bytes = (uint8_t *)&((struct sockaddr_in *)&out->addr)->sin_addr;
+		bits = 32;
+	} else {
+		bytes = (uint8_t *)&((struct sockaddr_in6 *)&out->addr)->sin6_addr;
+		bits = 128;
+	}
+	uint64_t prefix = bits;
+	if (slash != NULL) {
+		int ret = gtm_conf_number(slash + 1, 0, bits, &prefix);
+		if (ret == KNOT_EINVAL || slash[1] == '-') {
+			return KNOT_EINVAL;
+		} else if (ret != KNOT_EOK) {
+			return KNOT_ERANGE;
+		}
+	}
+	out->prefix = prefix;
+	for (size_t bit = prefix; bit < bits; bit++) {
+		if (bytes[bit / 8] & (0x80 >> (bit % 8))) {
+			return KNOT_EMALF;
+		}
+	}
+	return KNOT_EOK;
+}
+
+/*! Officially assigned ISO 3166-1 alpha-2 codes, and XK (Kosovo, used
+ *  by GeoIP databases). */
+static const char countries[] =
+	"AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI "
+	"BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN "
+	"CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK "
+	"FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
+	"HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+	"KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK "
+	"ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP "
+	"NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
+	"SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF "
+	"TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+	"VN VU WF WS XK YE YT ZA ZM ZW";
+
+/*! Continent codes of GeoIP databases. */
+static const char continents[] = "AF AN AS EU NA OC SA";
+
+/*! Upper-cases a two-letter code and looks it up in a list "AA BB ...". */
+static bool code_in(const char *str, const char *list, char out[3])
+{
+	if (strlen(str) != 2) {
+		return false;
+	}
+	char code[3] = { toupper((unsigned char)str[0]), toupper((unsigned char)str[1]) };
+	if (code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z') {
+		return false;
+	}
+	for (const char *pos = list; *pos != '\0'; pos += (pos[2] == ' ') ? 3 : 2) {
+		if (pos[0] == code[0] && pos[1] == code[1]) {
+			memcpy(out, code, 3);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool gtm_conf_country(const char *str, char out[3])
+{
+	return code_in(str, countries, out);
+}
+
+bool gtm_conf_continent(const char *str, char out[3])
+{
+	return code_in(str, continents, out);
+}
+
+int gtm_conf_min_available(const char *str, uint16_t *count, uint8_t *percent)
+{
+	size_t len = strspn(str, "0123456789");
+	bool is_percent = (str[len] == '%' && str[len + 1] == '\0');
+	if (len == 0 || len > 5 || (str[len] != '\0' && !is_percent)) {
+		return KNOT_EINVAL;
+	}
+	char digits[6];
+	memcpy(digits, str, len);
+	digits[len] = '\0';
+	uint64_t val;
+	if (gtm_conf_number(digits, 1, is_percent ? 100 : GTM_MAX_ADDRS, &val) != KNOT_EOK) {
+		return KNOT_ERANGE;
+	}
+	*count = is_percent ? 1 : val;
+	*percent = is_percent ? val : 0;
 	return KNOT_EOK;
 }
 

@@ -129,7 +129,8 @@ static void test_good_full(void **state)
 	assert_addr(&origins->addrs[1], "192.0.2.2");
 	assert_addr(&origins->addrs[2], "2001:db8::1");
 	assert_int_equal(origins->addrs[2].line, 34);
-	assert_ptr_equal(origins->check, web);
+	assert_int_equal(origins->check_count, 1);
+	assert_ptr_equal(origins->checks[0], web);
 	assert_int_equal(origins->line, 33);
 
 	const gtm_pool_t *backup = &conf->pools[1];
@@ -139,20 +140,21 @@ static void test_good_full(void **state)
 	assert_addr(&backup->addrs[1], "198.51.100.8");
 	assert_int_equal(backup->addrs[0].line, 38);
 	assert_int_equal(backup->addrs[1].line, 39);
-	assert_ptr_equal(backup->check, tcp);
+	assert_int_equal(backup->check_count, 1);
+	assert_ptr_equal(backup->checks[0], tcp);
 
 	const gtm_pool_t *stat = &conf->pools[2];
 	assert_string_equal(stat->id, "static");
 	assert_int_equal(stat->addr_count, 1);
 	assert_addr(&stat->addrs[0], "203.0.113.9");
-	assert_null(stat->check);
+	assert_int_equal(stat->check_count, 0);
 
 	assert_int_equal(conf->name_count, 4);
 	const gtm_name_t *gtm = &conf->names[0];
 	assert_string_equal(gtm->id, "gtm");
 	assert_int_equal(gtm->pool_count, 2);
-	assert_ptr_equal(gtm->pools[0], origins);
-	assert_ptr_equal(gtm->pools[1], backup);
+	assert_ptr_equal(gtm->pools[0].pool, origins);
+	assert_ptr_equal(gtm->pools[1].pool, backup);
 	assert_int_equal(gtm->ttl, 300);
 	assert_int_equal(gtm->all_down, GTM_ALLDOWN_ALL);
 	assert_false(gtm->enabled);
@@ -161,7 +163,7 @@ static void test_good_full(void **state)
 	const gtm_name_t *apex = &conf->names[1];
 	assert_string_equal(apex->id, "@");
 	assert_int_equal(apex->pool_count, 1);
-	assert_ptr_equal(apex->pools[0], stat);
+	assert_ptr_equal(apex->pools[0].pool, stat);
 	assert_int_equal(apex->ttl, 30);
 	assert_int_equal(apex->all_down, GTM_ALLDOWN_STATIC);
 	assert_true(apex->enabled);
@@ -169,8 +171,8 @@ static void test_good_full(void **state)
 	const gtm_name_t *www = &conf->names[2];
 	assert_string_equal(www->id, "www.example.com.");
 	assert_int_equal(www->pool_count, 2);
-	assert_ptr_equal(www->pools[0], backup);
-	assert_ptr_equal(www->pools[1], stat);
+	assert_ptr_equal(www->pools[0].pool, backup);
+	assert_ptr_equal(www->pools[1].pool, stat);
 	assert_int_equal(www->ttl, 0);
 	assert_int_equal(www->all_down, GTM_ALLDOWN_STATIC);
 	assert_true(www->enabled);
@@ -194,16 +196,18 @@ static void test_good_forward(void **state)
 	const gtm_check_t *ping = &conf->checks[0];
 	assert_int_equal(ping->type, GTM_CHECK_TCP);
 	assert_int_equal(ping->port, 443);
-	assert_ptr_equal(conf->pools[0].check, ping);
-	assert_ptr_equal(conf->pools[1].check, ping);
+	assert_int_equal(conf->pools[0].check_count, 1);
+	assert_ptr_equal(conf->pools[0].checks[0], ping);
+	assert_int_equal(conf->pools[1].check_count, 1);
+	assert_ptr_equal(conf->pools[1].checks[0], ping);
 
 	const gtm_name_t *app = &conf->names[0];
 	assert_string_equal(app->id, "app");
 	assert_int_equal(app->pool_count, 2);
-	assert_ptr_equal(app->pools[0], &conf->pools[0]);
-	assert_ptr_equal(app->pools[1], &conf->pools[1]);
+	assert_ptr_equal(app->pools[0].pool, &conf->pools[0]);
+	assert_ptr_equal(app->pools[1].pool, &conf->pools[1]);
 	assert_string_equal(conf->names[1].id, "app2");
-	assert_ptr_equal(conf->names[1].pools[0], &conf->pools[1]);
+	assert_ptr_equal(conf->names[1].pools[0].pool, &conf->pools[1]);
 
 	gtm_conf_free(conf);
 }
@@ -220,7 +224,8 @@ static void test_good_ipv6(void **state)
 	assert_addr(&v6->addrs[1], "2001:db8::2");
 	assert_addr(&v6->addrs[2], "::ffff:192.0.2.1");
 	assert_addr(&v6->addrs[3], "fe80::1");
-	assert_ptr_equal(v6->check, &conf->checks[0]);
+	assert_int_equal(v6->check_count, 1);
+	assert_ptr_equal(v6->checks[0], &conf->checks[0]);
 	assert_string_equal(conf->checks[0].host, "www.example.com");
 
 	const gtm_pool_t *mixed = &conf->pools[1];
@@ -229,13 +234,13 @@ static void test_good_ipv6(void **state)
 	assert_addr(&mixed->addrs[1], "192.0.2.1");
 	assert_addr(&mixed->addrs[2], "2001:db8:1::2");
 	assert_addr(&mixed->addrs[3], "192.0.2.2");
-	assert_null(mixed->check);
+	assert_int_equal(mixed->check_count, 0);
 
 	const gtm_name_t *dual = &conf->names[0];
 	assert_int_equal(dual->pool_count, 3);
-	assert_ptr_equal(dual->pools[0], v6);
-	assert_ptr_equal(dual->pools[1], mixed);
-	assert_ptr_equal(dual->pools[2], &conf->pools[2]);
+	assert_ptr_equal(dual->pools[0].pool, v6);
+	assert_ptr_equal(dual->pools[1].pool, mixed);
+	assert_ptr_equal(dual->pools[2].pool, &conf->pools[2]);
 	assert_int_equal(dual->all_down, GTM_ALLDOWN_ALL);
 
 	gtm_conf_free(conf);
@@ -251,7 +256,7 @@ static void test_good_names(void **state)
 	assert_int_equal(conf->name_count, 5);
 	for (size_t i = 0; i < 5; i++) {
 		assert_string_equal(conf->names[i].id, ids[i]);
-		assert_ptr_equal(conf->names[i].pools[0], &conf->pools[0]);
+		assert_ptr_equal(conf->names[i].pools[0].pool, &conf->pools[0]);
 	}
 
 	gtm_conf_free(conf);
@@ -284,9 +289,10 @@ static void test_many_items(void **state)
 	assert_int_equal(gtm_conf_parse(path, &conf, err, sizeof(err)), KNOT_EOK);
 	assert_int_equal(conf->name_count, n);
 	for (size_t i = 0; i < n; i++) {
-		assert_ptr_equal(conf->names[i].pools[0], &conf->pools[n - 1 - i]);
-		assert_ptr_equal(conf->names[i].pools[1], &conf->pools[i]);
-		assert_ptr_equal(conf->pools[i].check, &conf->checks[0]);
+		assert_ptr_equal(conf->names[i].pools[0].pool, &conf->pools[n - 1 - i]);
+		assert_ptr_equal(conf->names[i].pools[1].pool, &conf->pools[i]);
+		assert_int_equal(conf->pools[i].check_count, 1);
+	assert_ptr_equal(conf->pools[i].checks[0], &conf->checks[0]);
 	}
 	gtm_conf_free(conf);
 
@@ -368,8 +374,10 @@ static void test_good_probes(void **state)
 	assert_int_equal(dns->expect_rcode, KNOT_RCODE_NOERROR);
 	assert_null(dns->expect_answer);
 
-	assert_ptr_equal(conf->pools[0].check, site);
-	assert_ptr_equal(conf->pools[1].check, ping);
+	assert_int_equal(conf->pools[0].check_count, 1);
+	assert_ptr_equal(conf->pools[0].checks[0], site);
+	assert_int_equal(conf->pools[1].check_count, 1);
+	assert_ptr_equal(conf->pools[1].checks[0], ping);
 	gtm_conf_free(conf);
 }
 
