@@ -71,7 +71,7 @@ pool:
   - id: origins
     address: [ {o1}, {o2} ]
     check: web
-  - id: spare
+  - id: reserve
     address: [ 127.0.0.99, 127.0.0.98 ]
     check: web
     policy: all
@@ -82,7 +82,7 @@ name:
 # name -> all-down policy; each name: ttl 30, ttl-degraded 5.
 ALLDOWN_NAMES = (('gtm', 'static'), ('gtmall', 'all'),
                  ('lastgood', 'last-good'), ('lastgood2', 'last-good'),
-                 ('spare', 'pool:spare'), ('tocname', 'cname:www'),
+                 ('spare', 'pool:reserve'), ('tocname', 'cname:www'),
                  ('outcname', 'cname:cdn.example.net.'),
                  ('nodata', 'nodata'), ('fail', 'servfail'))
 
@@ -105,8 +105,8 @@ class AllDownPolicies(GtmTestCase):
     def all_down(self):
         self.origins[1].set_down()
         self.origins[2].stop()
-        self.waitLog(r'origins/127\.0\.0\.11 down')
-        self.waitLog(r'origins/127\.0\.0\.12 down')
+        self.waitLog(r'origins/127\.0\.0\.11 .*down')
+        self.waitLog(r'origins/127\.0\.0\.12 .*down')
 
     def count(self, n=5, name=None, rdtype='A'):
         """Counters after `n` queries of name: the change of each."""
@@ -152,7 +152,7 @@ class AllDownPolicies(GtmTestCase):
         self.waitAnswer('lastgood.example.com', 'A', [O2])
         self.assertAnswer('lastgood.example.com', 'A', [O2], ttl=5)
         o[2].stop()
-        self.waitLog(r'origins/127\.0\.0\.12 down')
+        self.waitLog(r'origins/127\.0\.0\.12 .*down')
         # the last answer before everything went down, not the static A
         self.assertSteady('lastgood.example.com', 'A', [O2], 0.6)
         self.assertAnswer('lastgood.example.com', 'A', [O2], ttl=5)
@@ -193,10 +193,6 @@ class AllDownPolicies(GtmTestCase):
             ('tocname.example.com', 'CNAME', ('www.example.com.',)),
             ('www.example.com', 'A', ('198.51.100.2',))], m)
         self.assertEqual(m.answer[0].ttl, 5, m)
-        m = self.knot.query_msg('tocname.example.com', 'AAAA')
-        self.assertEqual(rrsets(m.answer), [
-            ('tocname.example.com', 'CNAME', ('www.example.com.',)),
-            ('www.example.com', 'AAAA', ('2001:db8::2',))], m)
         # out-of-zone target: the CNAME alone
         m = self.knot.query_msg('outcname.example.com', 'A')
         self.assertEqual(m.rcode(), 0, m)
@@ -272,4 +268,4 @@ name:
                          'address of a disabled pool probed\n'
                          + self.context())
         self.assertEqual(
-            self.knot.log_search(r'127\.0\.0\.1[34] (up|down)'), [])
+            self.knot.log_search(r'127\.0\.0\.1[34] .*(up|down)'), [])
