@@ -23,7 +23,7 @@
 #include "conf_int.h"
 
 #define CONF_DIR	GTM_TEST_DATA "/conf"
-#define MIN_BAD_FILES	25
+#define MIN_BAD_FILES	180
 #define LABEL63		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk"
 
 static gtm_conf_t *parse_good(const char *file)
@@ -449,6 +449,461 @@ static void test_probe_values(void **state)
 	assert_int_equal(gtm_conf_header_invalid("X: \x7f"), 4);
 }
 
+static const gtm_pool_t *find_pool(const gtm_conf_t *conf, const char *id)
+{
+	for (size_t i = 0; i < conf->pool_count; i++) {
+		if (strcmp(conf->pools[i].id, id) == 0) {
+			return &conf->pools[i];
+		}
+	}
+	fail_msg("pool '%s' not found", id);
+	return NULL;
+}
+
+static const gtm_topo_t *find_topo(const gtm_conf_t *conf, const char *id)
+{
+	for (size_t i = 0; i < conf->topo_count; i++) {
+		if (strcmp(conf->topos[i].id, id) == 0) {
+			return &conf->topos[i];
+		}
+	}
+	fail_msg("topology '%s' not found", id);
+	return NULL;
+}
+
+static void assert_subnet(const gtm_subnet_t *net, const char *expected, uint8_t prefix)
+{
+	gtm_addr_t addr = { .addr = net->addr };
+	assert_addr(&addr, expected);
+	assert_int_equal(net->prefix, prefix);
+}
+
+/*! Pools: address policies, thresholds, checks lists and entry attributes. */
+static void test_good_policies_pools(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-policies.conf");
+	const gtm_check_t *web = find_check(conf, "web");
+	const gtm_check_t *ping = find_check(conf, "ping");
+	const gtm_check_t *tls = find_check(conf, "tls");
+	assert_int_equal(conf->pool_count, 7);
+
+	const gtm_pool_t *eu = find_pool(conf, "eu");
+	assert_ptr_equal(eu, &conf->pools[0]);
+	assert_false(eu->is_cname);
+	assert_int_equal(eu->addr_count, 4);
+	assert_addr(&eu->addrs[0], "192.0.2.1");
+	assert_int_equal(eu->addrs[0].weight, 1);
+	assert_true(eu->addrs[0].enabled);
+	assert_null(eu->addrs[0].cname);
+	assert_addr(&eu->addrs[1], "192.0.2.2");
+	assert_int_equal(eu->addrs[1].weight, 3);
+	assert_true(eu->addrs[1].enabled);
+	assert_addr(&eu->addrs[2], "2001:db8::1");
+	assert_int_equal(eu->addrs[2].weight, 1);
+	assert_false(eu->addrs[2].enabled);
+	assert_int_equal(eu->addrs[2].line, 14);
+	assert_addr(&eu->addrs[3], "192.0.2.3");
+	assert_int_equal(eu->addrs[3].weight, 1000);
+	assert_true(eu->addrs[3].enabled);
+	assert_int_equal(eu->addrs[3].line, 15);
+	assert_int_equal(eu->check_count, 2);
+	assert_ptr_equal(eu->checks[0], web);
+	assert_ptr_equal(eu->checks[1], ping);
+	assert_int_equal(eu->check_need, 1);          /* any */
+	assert_int_equal(eu->policy, GTM_APOL_WEIGHTED);
+	assert_int_equal(eu->max_answers, 2);
+	assert_int_equal(eu->min_count, 1);
+	assert_int_equal(eu->min_percent, 50);
+	assert_int_equal(eu->failback_ms, 30000);
+	assert_true(eu->enabled);
+	assert_int_equal(eu->line, 13);
+
+	const gtm_pool_t *us = find_pool(conf, "us");
+	assert_int_equal(us->check_count, 2);
+	assert_ptr_equal(us->checks[0], web);
+	assert_ptr_equal(us->checks[1], tls);
+	assert_int_equal(us->check_need, 2);
+	assert_int_equal(us->policy, GTM_APOL_SEQUENCE);
+	assert_false(us->preempt);
+	assert_int_equal(us->max_answers, 1);         /* sequence default */
+	assert_int_equal(us->min_count, 1);
+	assert_int_equal(us->min_percent, 0);
+	assert_int_equal(us->failback_ms, 24 * 3600 * 1000);
+
+	const gtm_pool_t *rr = find_pool(conf, "rr");
+	assert_int_equal(rr->check_count, 3);
+	assert_ptr_equal(rr->checks[2], tls);
+	assert_int_equal(rr->check_need, 3);          /* all by default */
+	assert_int_equal(rr->policy, GTM_APOL_ROUND_ROBIN);
+	assert_true(rr->preempt);
+	assert_int_equal(rr->max_answers, 0);         /* no limit */
+	assert_int_equal(rr->failback_ms, 0);
+
+	const gtm_pool_t *every = find_pool(conf, "every");
+	assert_int_equal(every->check_count, 1);
+	assert_int_equal(every->check_need, 1);       /* all of one */
+	assert_int_equal(every->policy, GTM_APOL_ALL);
+	assert_int_equal(every->max_answers, 64);
+	assert_int_equal(every->min_count, 64);
+	assert_int_equal(every->min_percent, 0);
+	assert_false(every->enabled);
+
+	const gtm_pool_t *cdns = find_pool(conf, "cdns");
+	assert_true(cdns->is_cname);
+	assert_int_equal(cdns->addr_count, 4);
+	assert_string_equal(cdns->addrs[0].cname, "cdn1.example.net.");
+	assert_addr(&cdns->addrs[0], "192.0.2.50");
+	assert_string_equal(cdns->addrs[1].cname, "cdn2.example.net.");
+	assert_int_equal(cdns->addrs[1].addr.ss_family, AF_UNSPEC);
+	assert_true(cdns->addrs[1].enabled);
+	assert_string_equal(cdns->addrs[2].cname, "www2");
+	assert_addr(&cdns->addrs[2], "2001:db8::50");
+	assert_false(cdns->addrs[2].enabled);
+	assert_int_equal(cdns->addrs[2].line, 50);
+	assert_string_equal(cdns->addrs[3].cname, "@");
+	assert_int_equal(cdns->addrs[3].addr.ss_family, AF_UNSPEC);
+	assert_int_equal(cdns->check_count, 1);
+	assert_ptr_equal(cdns->checks[0], web);
+	assert_int_equal(cdns->check_need, 1);
+	assert_int_equal(cdns->max_answers, 1);
+
+	const gtm_pool_t *wcdn = find_pool(conf, "weighted-cdn");
+	assert_true(wcdn->is_cname);
+	assert_string_equal(wcdn->addrs[0].cname, "a");
+	assert_int_equal(wcdn->addrs[0].weight, 2);
+	assert_string_equal(wcdn->addrs[1].cname, "B.Example.");
+	assert_int_equal(wcdn->addrs[1].weight, 5);
+	assert_int_equal(wcdn->check_count, 0);
+	assert_int_equal(wcdn->check_need, 0);
+	assert_int_equal(wcdn->max_answers, 1);       /* weighted default */
+	assert_int_equal(wcdn->min_percent, 100);
+
+	/* Every default. */
+	const gtm_pool_t *dflt = find_pool(conf, "defaults");
+	assert_false(dflt->is_cname);
+	assert_int_equal(dflt->addr_count, 1);
+	assert_int_equal(dflt->addrs[0].weight, 1);
+	assert_true(dflt->addrs[0].enabled);
+	assert_int_equal(dflt->check_count, 0);
+	assert_int_equal(dflt->check_need, 0);
+	assert_int_equal(dflt->policy, GTM_APOL_SEQUENCE);
+	assert_true(dflt->preempt);
+	assert_int_equal(dflt->max_answers, 1);
+	assert_int_equal(dflt->min_count, 1);
+	assert_int_equal(dflt->min_percent, 0);
+	assert_int_equal(dflt->failback_ms, 0);
+	assert_true(dflt->enabled);
+
+	gtm_conf_free(conf);
+}
+
+/*! Topology rules: subnets normalised, codes upper-cased, pool lists. */
+static void test_good_policies_topology(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-policies.conf");
+	assert_int_equal(conf->topo_count, 3);
+
+	const gtm_topo_t *europe = find_topo(conf, "europe");
+	assert_ptr_equal(europe, &conf->topos[0]);
+	assert_int_equal(europe->line, 63);
+	assert_int_equal(europe->subnet_count, 3);
+	assert_subnet(&europe->subnets[0], "10.1.0.0", 16);
+	assert_subnet(&europe->subnets[1], "2001:db8:1::", 48);
+	assert_subnet(&europe->subnets[2], "192.0.2.7", 32);
+	assert_int_equal(europe->country_count, 2);
+	assert_string_equal(europe->countries[0], "DE");
+	assert_string_equal(europe->countries[1], "FR");
+	assert_int_equal(europe->continent_count, 1);
+	assert_string_equal(europe->continents[0], "EU");
+	assert_int_equal(europe->pool_count, 2);
+	assert_ptr_equal(europe->pools[0].pool, find_pool(conf, "eu"));
+	assert_ptr_equal(europe->pools[1].pool, find_pool(conf, "us"));
+	assert_int_equal(europe->pools[0].weight, 1);
+	assert_int_equal(europe->pools[1].line, 68);
+
+	const gtm_topo_t *asia = find_topo(conf, "asia");
+	assert_int_equal(asia->subnet_count, 0);
+	assert_int_equal(asia->country_count, 0);
+	assert_int_equal(asia->continent_count, 1);
+	assert_string_equal(asia->continents[0], "AS");
+	assert_int_equal(asia->pool_count, 1);
+
+	const gtm_topo_t *lab = find_topo(conf, "lab");
+	assert_int_equal(lab->subnet_count, 3);
+	assert_subnet(&lab->subnets[0], "0.0.0.0", 0);
+	assert_subnet(&lab->subnets[1], "::", 0);
+	assert_subnet(&lab->subnets[2], "2001:db8::1", 128);
+	assert_int_equal(lab->country_count + lab->continent_count, 0);
+
+	/* The first country/continent key of a rule used by 'geo'. */
+	assert_int_equal(conf->geo_line, 66);
+	gtm_conf_free(conf);
+}
+
+/*! Names: pool policies, weights, topology, TTLs and all-down values. */
+static void test_good_policies_names(void **state)
+{
+	(void)state;
+	gtm_conf_t *conf = parse_good("good-policies.conf");
+	const gtm_pool_t *eu = find_pool(conf, "eu"), *us = find_pool(conf, "us");
+	assert_int_equal(conf->name_count, 6);
+
+	const gtm_name_t *gtm = &conf->names[0];
+	assert_string_equal(gtm->id, "gtm");
+	assert_int_equal(gtm->pool_count, 2);
+	assert_ptr_equal(gtm->pools[0].pool, eu);
+	assert_int_equal(gtm->pools[0].weight, 1);
+	assert_int_equal(gtm->pools[0].line, 80);
+	assert_ptr_equal(gtm->pools[1].pool, us);
+	assert_int_equal(gtm->pools[1].weight, 2);
+	assert_int_equal(gtm->pool_policy, GTM_PPOL_WEIGHTED);
+	assert_true(gtm->preempt);
+	assert_int_equal(gtm->failback_ms, 30000);
+	assert_int_equal(gtm->topo_count, 0);
+	assert_int_equal(gtm->ttl, 60);
+	assert_int_equal(gtm->ttl_degraded, 5);
+	assert_int_equal(gtm->all_down, GTM_ALLDOWN_POOL);
+	assert_ptr_equal(gtm->all_down_pool, find_pool(conf, "rr"));
+	assert_null(gtm->all_down_cname);
+	assert_true(gtm->enabled);
+
+	const gtm_name_t *geo = &conf->names[1];
+	assert_ptr_equal(geo->pools[0].pool, us);
+	assert_ptr_equal(geo->pools[1].pool, eu);
+	assert_int_equal(geo->pool_policy, GTM_PPOL_TOPOLOGY);
+	assert_false(geo->preempt);
+	assert_int_equal(geo->failback_ms, 0);
+	assert_int_equal(geo->topo_count, 3);
+	assert_ptr_equal(geo->topos[0], find_topo(conf, "europe"));
+	assert_ptr_equal(geo->topos[1], find_topo(conf, "asia"));
+	assert_ptr_equal(geo->topos[2], find_topo(conf, "lab"));
+	assert_int_equal(geo->ttl, 30);
+	assert_int_equal(geo->ttl_degraded, 30);      /* = ttl */
+	assert_int_equal(geo->all_down, GTM_ALLDOWN_CNAME);
+	assert_string_equal(geo->all_down_cname, "sorry.example.net.");
+	assert_null(geo->all_down_pool);
+
+	const gtm_name_t *cdn = &conf->names[2];
+	assert_ptr_equal(cdn->pools[0].pool, find_pool(conf, "cdns"));
+	assert_int_equal(cdn->pool_policy, GTM_PPOL_SEQUENCE);
+	assert_true(cdn->preempt);
+	assert_int_equal(cdn->ttl, 60);
+	assert_int_equal(cdn->ttl_degraded, 60);
+	assert_int_equal(cdn->all_down, GTM_ALLDOWN_LAST_GOOD);
+
+	assert_int_equal(conf->names[3].all_down, GTM_ALLDOWN_NODATA);
+	assert_int_equal(conf->names[4].all_down, GTM_ALLDOWN_SERVFAIL);
+	assert_int_equal(conf->names[4].ttl, 0);
+	assert_int_equal(conf->names[4].ttl_degraded, 0);
+
+	const gtm_name_t *tocname = &conf->names[5];
+	assert_int_equal(tocname->all_down, GTM_ALLDOWN_CNAME);
+	assert_string_equal(tocname->all_down_cname, "www");
+	assert_int_equal(tocname->pool_count, 2);
+	assert_int_equal(tocname->pools[1].weight, 1);
+
+	gtm_conf_free(conf);
+}
+
+/*! Parses a data file given as text; returns the result code. */
+static int parse_text(const char *text, gtm_conf_t **conf, char *err, size_t err_len)
+{
+	char path[] = "/tmp/gtm-test-conf-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	*conf = NULL;
+	int ret = gtm_conf_parse(path, conf, err, err_len);
+	unlink(path);
+	return ret;
+}
+
+/*! geo_line: only rules used by names with pool-policy topology count. */
+static void test_geo_line(void **state)
+{
+	(void)state;
+	static const char *head =
+		"pool:\n"                       /* 1 */
+		"  - id: p\n"                   /* 2 */
+		"    address: 192.0.2.1\n"      /* 3 */
+		"topology:\n"                   /* 4 */
+		"  - id: unused-geo\n"          /* 5 */
+		"    country: US\n"             /* 6 */
+		"    pool: p\n"                 /* 7 */
+		"  - id: nets\n"                /* 8 */
+		"    subnet: 10.0.0.0/8\n"      /* 9 */
+		"    pool: p\n"                 /* 10 */
+		"  - id: late-geo\n"            /* 11 */
+		"    subnet: 10.9.0.0/16\n"     /* 12 */
+		"    continent: NA\n"           /* 13 */
+		"    country: CA\n"             /* 14 */
+		"    pool: p\n"                 /* 15 */
+		"name:\n"
+		"  - id: by-subnet\n"
+		"    pool: p\n"
+		"    pool-policy: topology\n"
+		"    topology: nets\n";
+	static const struct {
+		const char *names;
+		size_t line;
+	} cases[] = {
+		{ "", 0 },
+		{ "  - id: geo\n    pool: p\n    pool-policy: topology\n"
+		  "    topology: [ nets, late-geo ]\n", 13 },
+		{ "  - id: geo\n    pool: p\n    pool-policy: topology\n"
+		  "    topology: [ late-geo, unused-geo ]\n", 6 },
+		/* A rule with a country used only by a name without topology. */
+		{ "  - id: seq\n    pool: p\n", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[2048], err[GTM_CONF_ERR_LEN] = "";
+		gtm_conf_t *conf;
+		snprintf(text, sizeof(text), "%s%s", head, cases[i].names);
+		int ret = parse_text(text, &conf, err, sizeof(err));
+		if (ret != KNOT_EOK) {
+			print_error("case %zu: %s\n", i, err);
+		}
+		assert_int_equal(ret, KNOT_EOK);
+		assert_int_equal(conf->geo_line, cases[i].line);
+		gtm_conf_free(conf);
+	}
+}
+
+/*! The example data file of the repository is valid. */
+static void test_example_file(void **state)
+{
+	(void)state;
+	char err[GTM_CONF_ERR_LEN] = "";
+	gtm_conf_t *conf = NULL;
+	int ret = gtm_conf_parse(GTM_TEST_DATA "/../../gtm.conf.example", &conf,
+	                         err, sizeof(err));
+	if (ret != KNOT_EOK) {
+		print_error("%s\n", err);
+	}
+	assert_int_equal(ret, KNOT_EOK);
+	assert_true(conf->pool_count > 0);
+	assert_true(conf->name_count > 0);
+	for (size_t n = 0; n < conf->name_count; n++) {
+		for (size_t p = 0; p < conf->names[n].pool_count; p++) {
+			assert_non_null(conf->names[n].pools[p].pool);
+		}
+	}
+	gtm_conf_free(conf);
+}
+
+/*! Value helpers of the policy keys (conf_int.h). */
+static void test_policy_values(void **state)
+{
+	(void)state;
+	gtm_subnet_t net;
+	assert_int_equal(gtm_conf_subnet("10.1.0.0/16", &net), KNOT_EOK);
+	assert_int_equal(net.prefix, 16);
+	assert_int_equal(gtm_conf_subnet("10.1.0.0", &net), KNOT_EOK);
+	assert_int_equal(net.prefix, 32);
+	assert_int_equal(gtm_conf_subnet("::/0", &net), KNOT_EOK);
+	assert_int_equal(net.prefix, 0);
+	assert_int_equal(net.addr.ss_family, AF_INET6);
+	assert_int_equal(gtm_conf_subnet("2001:db8::/128", &net), KNOT_EOK);
+	assert_int_equal(gtm_conf_subnet("10.1.0.1/31", &net), KNOT_EMALF);
+	assert_int_equal(gtm_conf_subnet("10.1.0.1/32", &net), KNOT_EOK);
+	assert_int_equal(gtm_conf_subnet("128.0.0.0/0", &net), KNOT_EMALF);
+	assert_int_equal(gtm_conf_subnet("10.0.0.0/33", &net), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_subnet("10.0.0.0/999", &net), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_subnet("::/129", &net), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_subnet("10.0.0.0/-0", &net), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_subnet("10.0.0.0/", &net), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_subnet("/8", &net), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_subnet("10.0.0/8", &net), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_subnet("", &net), KNOT_EINVAL);
+
+	char code[3];
+	assert_true(gtm_conf_country("de", code));
+	assert_string_equal(code, "DE");
+	assert_true(gtm_conf_country("zW", code));
+	assert_string_equal(code, "ZW");
+	assert_true(gtm_conf_country("AD", code));
+	assert_true(gtm_conf_country("XK", code));
+	assert_false(gtm_conf_country("UK", code));
+	assert_false(gtm_conf_country("D", code));
+	assert_false(gtm_conf_country("DEU", code));
+	assert_false(gtm_conf_country("D1", code));
+	assert_false(gtm_conf_country("", code));
+	assert_true(gtm_conf_continent("eu", code));
+	assert_string_equal(code, "EU");
+	assert_true(gtm_conf_continent("SA", code));
+	assert_true(gtm_conf_continent("af", code));
+	assert_false(gtm_conf_continent("DE", code));
+	assert_false(gtm_conf_continent("E", code));
+
+	uint16_t count = 0;
+	uint8_t percent = 0;
+	assert_int_equal(gtm_conf_min_available("3", &count, &percent), KNOT_EOK);
+	assert_int_equal(count, 3);
+	assert_int_equal(percent, 0);
+	assert_int_equal(gtm_conf_min_available("64", &count, &percent), KNOT_EOK);
+	assert_int_equal(gtm_conf_min_available("25%", &count, &percent), KNOT_EOK);
+	assert_int_equal(count, 1);
+	assert_int_equal(percent, 25);
+	assert_int_equal(gtm_conf_min_available("100%", &count, &percent), KNOT_EOK);
+	assert_int_equal(percent, 100);
+	assert_int_equal(gtm_conf_min_available("65", &count, &percent), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_min_available("0", &count, &percent), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_min_available("101%", &count, &percent), KNOT_ERANGE);
+	assert_int_equal(gtm_conf_min_available("%", &count, &percent), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_min_available("5%%", &count, &percent), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_min_available("-1", &count, &percent), KNOT_EINVAL);
+	assert_int_equal(gtm_conf_min_available("1.5", &count, &percent), KNOT_EINVAL);
+
+	uint8_t a[KNOT_DNAME_MAXLEN + 1], b[KNOT_DNAME_MAXLEN + 1];
+	size_t la = gtm_conf_domain_key("WWW.example.", a, sizeof(a));
+	size_t lb = gtm_conf_domain_key("www.EXAMPLE.", b, sizeof(b));
+	assert_true(la > 0 && la == lb && memcmp(a, b, la) == 0);
+	lb = gtm_conf_domain_key("www.example", b, sizeof(b));
+	assert_false(la == lb && memcmp(a, b, la) == 0); /* relative differs */
+	assert_int_equal(gtm_conf_domain_key("@", a, sizeof(a)), 1);
+	assert_int_equal(gtm_conf_domain_key("a..b", a, sizeof(a)), 0);
+}
+
+static void assert_domain(const char *str, const char *zone, int exp_ret,
+                          const char *exp_name)
+{
+	knot_dname_storage_t apex, out;
+	assert_non_null(knot_dname_from_str(apex, zone, sizeof(apex)));
+	assert_int_equal(gtm_conf_domain_resolve(str, apex, out), exp_ret);
+	if (exp_ret == KNOT_EOK) {
+		knot_dname_storage_t expected;
+		assert_non_null(knot_dname_from_str(expected, exp_name, sizeof(expected)));
+		assert_true(knot_dname_is_equal(out, expected));
+	}
+}
+
+/*! Domains of the data file (CNAME targets): no in-zone requirement. */
+static void test_domain_resolve(void **state)
+{
+	(void)state;
+	assert_domain("www2", "example.com.", KNOT_EOK, "www2.example.com.");
+	assert_domain("@", "Example.COM.", KNOT_EOK, "example.com.");
+	assert_domain("CDN.Example.NET.", "example.com.", KNOT_EOK, "cdn.example.net.");
+	assert_domain("www.example.com.", "example.com.", KNOT_EOK, "www.example.com.");
+	assert_domain(".", "example.com.", KNOT_EOK, ".");
+	assert_domain("a..b", "example.com.", KNOT_EINVAL, NULL);
+	assert_domain("", "example.com.", KNOT_EINVAL, NULL);
+
+	char long_name[256];
+	snprintf(long_name, sizeof(long_name), "%.63s.%.63s.%.63s.%.50s",
+	         LABEL63, LABEL63, LABEL63, LABEL63);
+	assert_domain(long_name, "example.com.", KNOT_EINVAL, NULL);
+
+	knot_dname_storage_t out;
+	assert_int_equal(gtm_conf_domain_resolve(NULL, (const uint8_t *)"", out),
+	                 KNOT_EINVAL);
+}
+
 /*! Reads the expected error from the first line "# error: TEXT". */
 static void read_expected(const char *path, char *out, size_t out_len)
 {
@@ -535,6 +990,16 @@ static void test_error_codes(void **state)
 		{ "bad-dup-check.conf",       KNOT_EEXIST },
 		{ "bad-addr-dup-v4.conf",     KNOT_EEXIST },
 		{ "bad-unknown-key.conf",     KNOT_EINVAL },
+		{ "bad-topo-pool-undefined.conf", KNOT_ENOENT },
+		{ "bad-all-down-pool-undefined.conf", KNOT_ENOENT },
+		{ "bad-topology-undefined.conf", KNOT_ENOENT },
+		{ "bad-cname-dup.conf",       KNOT_EEXIST },
+		{ "bad-subnet-dup.conf",      KNOT_EEXIST },
+		{ "bad-check-dup-ref.conf",   KNOT_EEXIST },
+		{ "bad-check-rule-exceeds.conf", KNOT_ERANGE },
+		{ "bad-check-too-many.conf",  KNOT_ERANGE },
+		{ "bad-subnet-host-bits.conf", KNOT_EINVAL },
+		{ "bad-weight-not-weighted.conf", KNOT_EINVAL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char path[PATH_MAX], err[GTM_CONF_ERR_LEN];
@@ -768,6 +1233,13 @@ int main(void)
 		cmocka_unit_test(test_good_probes),
 		cmocka_unit_test(test_ca_file),
 		cmocka_unit_test(test_probe_values),
+		cmocka_unit_test(test_good_policies_pools),
+		cmocka_unit_test(test_good_policies_topology),
+		cmocka_unit_test(test_good_policies_names),
+		cmocka_unit_test(test_geo_line),
+		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_policy_values),
+		cmocka_unit_test(test_domain_resolve),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_open_errors),
