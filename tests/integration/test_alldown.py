@@ -57,6 +57,8 @@ ALLDOWN_ZONE = EXAMPLE_COM_ZONE + """\
 lastgood  A 198.51.100.21
 lastgood2 A 198.51.100.26
 spare     A 198.51.100.22
+spare2    A 198.51.100.28
+togtm     A 198.51.100.29
 tocname   A 198.51.100.23
 outcname  A 198.51.100.27
 nodata    A 198.51.100.24
@@ -75,14 +77,20 @@ pool:
     address: [ 127.0.0.99, 127.0.0.98 ]
     check: web
     policy: all
+  - id: fixed
+    address: [ 127.0.0.97, 127.0.0.96 ]
 
 name:
+  - id: alt
+    pool: [ fixed ]
+    ttl: 30
 """
 
 # name -> all-down policy; each name: ttl 30, ttl-degraded 5.
 ALLDOWN_NAMES = (('gtm', 'static'), ('gtmall', 'all'),
                  ('lastgood', 'last-good'), ('lastgood2', 'last-good'),
-                 ('spare', 'pool:reserve'), ('tocname', 'cname:www'),
+                 ('spare', 'pool:reserve'), ('spare2', 'pool:fixed'),
+                 ('tocname', 'cname:www'), ('togtm', 'cname:alt'),
                  ('outcname', 'cname:cdn.example.net.'),
                  ('nodata', 'nodata'), ('fail', 'servfail'))
 
@@ -178,6 +186,8 @@ class AllDownPolicies(GtmTestCase):
         self.assertAnswer('spare.example.com', 'A',
                           ['127.0.0.99', '127.0.0.98'], ttl=5)
         self.assertCounted('spare.example.com', 'all-down')
+        # a pool without check, sequence: its first address alone
+        self.assertAnswer('spare2.example.com', 'A', ['127.0.0.97'], ttl=5)
 
     def test_cname(self):
         self.all_down()
@@ -200,6 +210,13 @@ class AllDownPolicies(GtmTestCase):
             ('outcname.example.com', 'CNAME', ('cdn.example.net.',))], m)
         self.assertEqual(m.answer[0].ttl, 5, m)
         self.assertCounted('tocname.example.com', 'all-down')
+        # target a GTM name of the zone: its GTM answer completes the chain
+        m = self.knot.query_msg('togtm.example.com', 'A')
+        self.assertEqual(m.rcode(), 0, m)
+        self.assertEqual(rrsets(m.answer), [
+            ('togtm.example.com', 'CNAME', ('alt.example.com.',)),
+            ('alt.example.com', 'A', ('127.0.0.97',))], m)
+        self.assertEqual([rr.ttl for rr in m.answer], [5, 30], m)
 
     def test_nodata(self):
         self.assertAnswer('nodata.example.com', 'A', [O1], ttl=30)

@@ -22,6 +22,10 @@ pool:
     check: web
   - id: chain
     cname: [ gtm ]
+  - id: toloop2
+    cname: [ loop2 ]
+  - id: toloop1
+    cname: [ loop1 ]
 
 name:
   - id: gtm
@@ -44,6 +48,10 @@ name:
     pool: [ chain ]
     ttl: 60
     ttl-degraded: 6
+  - id: loop1
+    pool: [ toloop2 ]
+  - id: loop2
+    pool: [ toloop1 ]
 """
 
 # www and www2 point at GTM names: gtm has static records, gtmx none.
@@ -141,6 +149,23 @@ class CnameChain(CnameBase):
         self.waitChain('alias.example.com', 'A',
                        [cname('alias.example.com', 'gtm.example.com.'),
                         a('gtm.example.com', O1)], [60, 30])
+
+
+    def test_cname_loop_is_bounded(self):
+        # loop1 -> loop2 -> loop1 ...: the module stops following
+        m = self.knot.query_msg('loop1.example.com', 'A')
+        self.assertIsNotNone(m, 'no answer\n' + self.context())
+        # the rcode is the zone's, for the name where the chain stopped
+        got = rrsets(m.answer)
+        self.assertTrue(2 <= len(got) <= 20, m)
+        self.assertEqual(got[0], cname('loop1.example.com',
+                                       'loop2.example.com.'), m)
+        self.assertEqual(got[1], cname('loop2.example.com',
+                                       'loop1.example.com.'), m)
+        self.assertEqual({t for _, t, _ in got}, {'CNAME'}, m)
+        self.assertTrue(self.knot.running, self.context())
+        self.assertChain('alias.example.com', 'CNAME',
+                         [cname('alias.example.com', 'gtm.example.com.')])
 
 
 class ZoneCname(CnameBase):
