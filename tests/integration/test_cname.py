@@ -48,6 +48,12 @@ name:
     pool: [ chain ]
     ttl: 60
     ttl-degraded: 6
+  - id: gnd
+    pool: [ origins ]
+    all-down: nodata
+  - id: gsf
+    pool: [ origins ]
+    all-down: servfail
   - id: loop1
     pool: [ toloop2 ]
   - id: loop2
@@ -60,6 +66,8 @@ CNAME_ZONE = '\n'.join(
     if not line.startswith('www ')) + """
 www     CNAME gtm
 www2    CNAME gtmx
+wnd     CNAME gnd
+wsf     CNAME gsf
 """
 
 
@@ -205,3 +213,18 @@ class ZoneCname(CnameBase):
         self.waitChain('www.example.com', 'A',
                        [cname('www.example.com', 'gtm.example.com.'),
                         a('gtm.example.com', O2)], [3600, 5])
+
+    def test_zone_cname_all_down_nodata_servfail(self):
+        o = self.origins
+        self.assertChain('wnd.example.com', 'A',
+                         [cname('wnd.example.com', 'gnd.example.com.'),
+                          a('gnd.example.com', O1)])
+        o[1].set_down()
+        o[2].set_down()
+        # nodata at the end of the chain: the CNAME, no address, SOA
+        m = self.waitChain('wnd.example.com', 'A',
+                           [cname('wnd.example.com', 'gnd.example.com.')])
+        self.assertEqual([(n, t) for n, t, _ in rrsets(m.authority)],
+                         [('example.com', 'SOA')], m)
+        self.waitMsg('wsf.example.com', 'A', lambda m: m.rcode() == 2,
+                         'SERVFAIL')
