@@ -410,8 +410,11 @@ class Weighted(PolicyCase):
                          % dict(counts))
 
         # a down address is skipped; the others keep their ratio (1:3)
+        down = r'/127\.0\.0\.13 (\(\+\d+ more\) )?down'
+        before = self.log_count(down)
         o[3].set_down()
-        self.waitAnswer('gtm2.example.com', 'A', [O1, O2])
+        self.waitLogMore(down, before)
+        time.sleep(0.1)              # the prober publishes, then logs
         counts, _, lost, sent = answer_counts(self.knot, 'gtm.example.com',
                                               3000)
         total = sent - lost

@@ -204,8 +204,11 @@ class WeightedPools(PolicyCase):
         self.assertEqual(set(ttls), {30})
 
         # an ineligible pool is skipped; degraded TTL
+        down = r'p2/127\.0\.0\.12 down'
+        before = self.log_count(down)
         o[2].set_down()
-        self.waitAnswer('gtm.example.com', 'A', [O1])
+        self.waitLogMore(down, before)
+        time.sleep(0.1)              # the prober publishes, then logs
         counts, ttls, lost, sent = answer_counts(self.knot,
                                                  'gtm.example.com', 300)
         self.assertEqual(set(counts), {(O1,)}, dict(counts))
