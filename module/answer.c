@@ -76,7 +76,8 @@ static void client_of(const gtm_table_t *table, const gtm_entry_t *entry,
 	const struct sockaddr_storage *ss = NULL;
 	uint8_t prefix = 0;
 
-	if (qdata->ecs != NULL &&
+	/* Source prefix 0: the resolver asks not to use client information. */
+	if (qdata->ecs != NULL && qdata->ecs->source_len > 0 &&
 	    knot_edns_client_subnet_get_addr(&ecs_addr, qdata->ecs) == KNOT_EOK) {
 		ss = &ecs_addr;
 		prefix = qdata->ecs->source_len;
@@ -114,7 +115,8 @@ static const gtm_plist_t *list_of(const gtm_table_t *table, const gtm_entry_t *e
 	uint8_t scope = 0;
 	int rule = gtm_topo_match(entry->topo, &client, &scope);
 	if (qdata->ecs != NULL) {
-		qdata->ecs->scope_len = scope;
+		/* RFC 7871: scope 0 answers a source prefix of 0. */
+		qdata->ecs->scope_len = (qdata->ecs->source_len > 0) ? scope : 0;
 	}
 	size_t t = (size_t)(rule + 1);
 	return (t < f->list_count) ? &f->lists[t] : &f->lists[0];

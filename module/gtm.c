@@ -50,6 +50,19 @@ static char *outcome_idx_str(uint32_t idx, uint32_t count)
 	return strdup(gtm_outcome_str((gtm_outcome_t)idx));
 }
 
+/*! The topology rule holding the line of the first GeoIP key in use. */
+static const gtm_topo_t *geo_rule(const gtm_conf_t *conf)
+{
+	const gtm_topo_t *rule = NULL;
+	for (size_t i = 0; i < conf->topo_count; i++) {
+		const gtm_topo_t *t = &conf->topos[i];
+		if (t->line <= conf->geo_line && (rule == NULL || t->line > rule->line)) {
+			rule = t;
+		}
+	}
+	return rule;
+}
+
 /*!
  * Checks that GeoIP rules can be served: built with libmaxminddb and a
  * readable 'geodb-file'. Opens the database into *geo when asked.
@@ -60,16 +73,20 @@ static int geo_open(const gtm_conf_t *conf, const char *path, gtm_geo_t **geo,
 	if (conf->geo_line == 0) {
 		return KNOT_EOK; /* No country/continent rule in use. */
 	}
+	const gtm_topo_t *rule = geo_rule(conf);
+	const char *id = (rule != NULL) ? rule->id : "";
+	const char *key = (rule != NULL && rule->country_count == 0) ?
+	                  "continent" : "country";
 	if (!gtm_geo_available()) {
-		(void)snprintf(err, err_len, "%s:%zu: topology: country and continent "
-		               "rules need a module built with libmaxminddb",
-		               conf->file, conf->geo_line);
+		(void)snprintf(err, err_len, "%s:%zu: topology[%s].%s: needs a module "
+		               "built with libmaxminddb", conf->file, conf->geo_line,
+		               id, key);
 		return KNOT_ENOTSUP;
 	}
 	if (path == NULL) {
-		(void)snprintf(err, err_len, "%s:%zu: topology: country and continent "
-		               "rules need 'geodb-file' in the mod-gtm configuration",
-		               conf->file, conf->geo_line);
+		(void)snprintf(err, err_len, "%s:%zu: topology[%s].%s: needs "
+		               "'geodb-file' in the mod-gtm configuration", conf->file,
+		               conf->geo_line, id, key);
 		return KNOT_EINVAL;
 	}
 	gtm_geo_t *db = NULL;

@@ -108,8 +108,12 @@ static int hold_target(gtm_table_t *table, const gtm_entry_t *entry,
 	if (addr->addr.ss_family == AF_UNSPEC) {
 		spec.hostname = target_str; /* Probe the resolved target. */
 	}
-	int ret = gtm_registry_target_get(&spec, table->mod, label,
-	                                  pool->failback_ms, slot);
+	/* Logged hold-down: the longer of the address and the pool hold-down. */
+	uint32_t hold_ms = pool->failback_ms;
+	if (entry->conf->failback_ms > hold_ms) {
+		hold_ms = entry->conf->failback_ms;
+	}
+	int ret = gtm_registry_target_get(&spec, table->mod, label, hold_ms, slot);
 	if (ret == KNOT_EOK) {
 		ret = held_add(table, *slot);
 		if (ret != KNOT_EOK) {

@@ -13,6 +13,8 @@ from harness import REPO, HERE, GtmTestCase
 
 DIRS = [os.path.join(REPO, 'tests', 'data', 'conf'),
         os.path.join(HERE, 'data')]
+# A small GeoIP database for good files with country/continent rules.
+GEODB = os.path.join(REPO, 'tests', 'data', 'geo', 'test.mmdb')
 
 
 def bad_files():
@@ -35,9 +37,12 @@ def expectations(path):
 
 class ConfCheck(GtmTestCase):
 
-    def conf_check(self, data_file):
+    def conf_check(self, data_file, geodb=None):
         k = self.new_knot()
-        k.configure(instances={'default': {'config-file': data_file}})
+        inst = {'config-file': data_file}
+        if geodb:
+            inst['geodb-file'] = geodb
+        k.configure(instances={'default': inst})
         return k.knotc('conf-check')
 
     def test_good_files_accepted(self):
@@ -46,7 +51,7 @@ class ConfCheck(GtmTestCase):
             files.extend(sorted(glob.glob(os.path.join(d, 'good-*.conf'))))
         for path in files:
             with self.subTest(file=os.path.relpath(path, REPO)):
-                r = self.conf_check(path)
+                r = self.conf_check(path, geodb=GEODB)
                 self.assertEqual(r.returncode, 0, r.stdout)
 
     def test_bad_files_rejected(self):
