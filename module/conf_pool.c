@@ -333,6 +333,7 @@ int gtm_conf_pool_key(conf_ctx_t *ctx, key_id_t key, const char *val)
  *   no address and no cname                   EINVAL "no address or cname" (id)
  *   check-rule without check                  EINVAL "not valid without check"
  *   check-rule N above the number of checks   ERANGE "check-rule N exceeds ..."
+ *   max-answers in a cname pool               EINVAL "not valid in a cname pool"
  *   preempt with a policy other than sequence EINVAL "not valid with policy P"
  *   weight= with a policy other than weighted EINVAL (first entry with weight=)
  *   probe= without check                      EINVAL (first entry with probe=)
@@ -356,6 +357,10 @@ int gtm_conf_pool_finish(conf_ctx_t *ctx)
 		return bad_at(ctx, KNOT_ERANGE, ctx->key_line[K_CHECK_RULE], K_CHECK_RULE,
 		              "check-rule %u exceeds the number of checks (%zu)",
 		              pool->check_need, pool->check_count);
+	}
+	if ((ctx->seen & KEY_BIT(K_MAX_ANSWERS)) && pool->is_cname) {
+		return bad_at(ctx, KNOT_EINVAL, ctx->key_line[K_MAX_ANSWERS], K_MAX_ANSWERS,
+		              "not valid in a cname pool (one target answers)");
 	}
 	if ((ctx->seen & KEY_BIT(K_PREEMPT)) && pool->policy != GTM_APOL_SEQUENCE) {
 		return bad_at(ctx, KNOT_EINVAL, ctx->key_line[K_PREEMPT], K_PREEMPT,
