@@ -17,7 +17,8 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from harness import GtmTestCase, O1, O2, O3, QueryLoop, STATIC_A
+from harness import (GtmTestCase, O1, O2, O3, OriginSet, QueryLoop,
+                     STATIC_A, free_port)
 
 ROTATIONS3 = {(O1, O2, O3), (O2, O3, O1), (O3, O1, O2)}
 
@@ -473,6 +474,38 @@ class CheckRule(PolicyCase):
         for p in ('/a', '/b', '/c'):
             self.assertTrue(any(r.path == p for r in o[2].requests),
                             'path %s never requested' % p)
+
+
+    def test_checks_on_two_ports(self):
+        """An HTTP check on one port and a TCP check on another."""
+        o = self.start_origins((O1, O2))
+        alt_port = free_port([O1, O2])
+        alt = OriginSet([O1, O2], alt_port).start()
+        self.addCleanup(alt.stop)
+        checks = [http_check(self.oport),
+                  '  - id: alt\n    type: tcp\n    port: %d\n'
+                  '    interval: 200ms\n    timeout: 200ms\n    rise: 1\n'
+                  '    fall: 1\n' % alt_port]
+        pool = ('  - id: %%s\n    address: [ %s, %s ]\n'
+                '    check: [ web, alt ]\n%%s' % (O1, O2))
+        conf = data_file(checks,
+                         [pool % ('pall', ''),
+                          pool % ('pany', '    check-rule: any\n')],
+                         ['  - id: gtm\n    pool: [ pall ]\n',
+                          '  - id: gtm2\n    pool: [ pany ]\n'])
+        self.start_gtm(conf)
+        self.assertAnswer('gtm.example.com', 'A', [O1])
+        alt[1].stop()                            # TCP check of O1 fails
+        self.waitAnswer('gtm.example.com', 'A', [O2])
+        self.assertSteady('gtm2.example.com', 'A', [O1], 0.5)
+        o[1].set_down()                          # HTTP check fails too
+        self.waitAnswer('gtm2.example.com', 'A', [O2])
+        alt[1].start()
+        self.assertSteady('gtm.example.com', 'A', [O2], 0.5)
+        self.waitAnswer('gtm2.example.com', 'A', [O1])
+        o[1].set_up()
+        self.waitAnswer('gtm.example.com', 'A', [O1])
+        self.assertGreater(alt[2].connection_count(), 0)
 
 
 class FailbackDelay(PolicyCase):
