@@ -276,9 +276,24 @@ static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label,
 	return KNOT_EOK;
 }
 
-int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
-                            const char *label, uint32_t hold_ms, uint32_t *slot)
+void gtm_ref_label(const gtm_ref_info_t *info, char *out, size_t len)
 {
+	int n = snprintf(out, len, "%s %s/%s", info->name, info->pool, info->address);
+	if (n >= 0 && (size_t)n < len && info->probe != NULL) {
+		n += snprintf(out + n, len - n, " at %s", info->probe);
+	}
+	if (n >= 0 && (size_t)n < len && info->show_check && info->check != NULL) {
+		(void)snprintf(out + n, len - n, " (%s)", info->check);
+	}
+}
+
+int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
+                            const gtm_ref_info_t *info, uint32_t hold_ms,
+                            uint32_t *slot)
+{
+	char label[1024];
+	gtm_ref_label(info, label, sizeof(label));
+
 	int ret = KNOT_ENOMEM;
 	uint64_t hash = gtm_target_spec_hash(spec);
 

@@ -23,6 +23,7 @@
 
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@
 /*! Immutable health snapshot published to the query path. */
 typedef struct {
 	uint64_t version;   /*!< Increases with every publication. */
+	uint64_t published_ms; /*!< gtm_now_ms() of the publication (heartbeat:
+	                            at least every second while the prober runs). */
 	uint32_t count;     /*!< Number of slots. */
 	const uint64_t *up_since; /*!< By slot: gtm_now_ms() when the target last
 	                               came back up (DOWN -> UP), 0 if it has not
@@ -42,6 +45,16 @@ typedef struct {
 	                               allocation as the snapshot). */
 	uint8_t state[];    /*!< gtm_health_t by slot. */
 } gtm_health_snap_t;
+
+/*! What refers to a target: one entry of a pool of a name, one check. */
+typedef struct {
+	const char *name;    /*!< Owner, absolute text. */
+	const char *pool;    /*!< Pool id. */
+	const char *address; /*!< Address text, or the CNAME target text. */
+	const char *probe;   /*!< CNAME entries: the probe= address text, or NULL. */
+	const char *check;   /*!< Check id. */
+	bool show_check;     /*!< The label names the check (pool has several). */
+} gtm_ref_info_t;
 
 /*! Monotonic clock in milliseconds (CLOCK_MONOTONIC; no syscall via vDSO). */
 uint64_t gtm_now_ms(void);
@@ -92,7 +105,8 @@ void gtm_registry_unlock(void);
  *
  * \param[in]  spec   Target specification.
  * \param[in]  mod    Referencing instance (used for state-change logs).
- * \param[in]  label  Label for logs, e.g. "gtm.example.com. origins/192.0.2.1".
+ * \param[in]  info   What refers to the target (copied); the log label is
+ *                    "NAME POOL/ADDRESS[ at PROBE][ (CHECK)]".
  * \param[in]  hold_ms Failback hold-down of this use of the target (0: none);
  *                    when the target comes back up the log says that its
  *                    traffic is held, and when the hold-down is over (at the
@@ -102,7 +116,8 @@ void gtm_registry_unlock(void);
  * \return KNOT_EOK or KNOT_ENOMEM.
  */
 int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
-                            const char *label, uint32_t hold_ms, uint32_t *slot);
+                            const gtm_ref_info_t *info, uint32_t hold_ms,
+                            uint32_t *slot);
 
 /*!
  * Drops one reference of an instance on a target (with the lock held).

@@ -162,3 +162,6 @@ int gtm_resolver_start(void);
 void gtm_resolver_stop(void);
 /*! Wakes the resolver (with the lock held) after hostname targets were added. */
 void gtm_resolver_wake(void);
+
+/*! Formats the log label of a reference ("NAME POOL/ADDRESS[ at PROBE][ (CHECK)]"). */
+void gtm_ref_label(const gtm_ref_info_t *info, char *out, size_t len);

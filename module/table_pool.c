@@ -79,10 +79,8 @@ static int hold_target(gtm_table_t *table, const gtm_entry_t *entry,
                        uint32_t *slot)
 {
 	char owner_str[KNOT_DNAME_TXT_MAXLEN + 1] = "";
-	char what[KNOT_DNAME_TXT_MAXLEN + 64] = "";
 	char target_str[KNOT_DNAME_TXT_MAXLEN + 1] = "";
 	char addr_str[64] = "";
-	char label[3 * KNOT_DNAME_TXT_MAXLEN];
 
 	(void)knot_dname_to_str(owner_str, entry->owner, sizeof(owner_str));
 	if (addr->addr.ss_family != AF_UNSPEC) {
@@ -90,18 +88,15 @@ static int hold_target(gtm_table_t *table, const gtm_entry_t *entry,
 	}
 	if (target != NULL) {
 		(void)knot_dname_to_str(target_str, target, sizeof(target_str));
-		if (addr_str[0] != '\0') {
-			(void)snprintf(what, sizeof(what), "%s at %s", target_str, addr_str);
-		} else {
-			(void)snprintf(what, sizeof(what), "%s", target_str);
-		}
-	} else {
-		(void)snprintf(what, sizeof(what), "%s", addr_str);
 	}
-	int len = snprintf(label, sizeof(label), "%s %s/%s", owner_str, pool->id, what);
-	if (len >= 0 && (size_t)len < sizeof(label) && pool->check_count > 1) {
-		(void)snprintf(label + len, sizeof(label) - len, " (%s)", check->id);
-	}
+	gtm_ref_info_t info = {
+		.name = owner_str,
+		.pool = pool->id,
+		.address = (target != NULL) ? target_str : addr_str,
+		.probe = (target != NULL && addr_str[0] != '\0') ? addr_str : NULL,
+		.check = check->id,
+		.show_check = (pool->check_count > 1),
+	};
 
 	gtm_target_spec_t spec;
 	gtm_target_spec_init(&spec, check, &addr->addr);
@@ -113,7 +108,7 @@ static int hold_target(gtm_table_t *table, const gtm_entry_t *entry,
 	if (entry->conf->failback_ms > hold_ms) {
 		hold_ms = entry->conf->failback_ms;
 	}
-	int ret = gtm_registry_target_get(&spec, table->mod, label, hold_ms, slot);
+	int ret = gtm_registry_target_get(&spec, table->mod, &info, hold_ms, slot);
 	if (ret == KNOT_EOK) {
 		ret = held_add(table, *slot);
 		if (ret != KNOT_EOK) {

@@ -14,7 +14,7 @@ PACKAGES=(
     # openssl makes the certificate of the HTTPS test origins
     python3 python3-dnspython openssl
     # https checks (GnuTLS); icmp tests run in their own network namespace
-    libgnutls28-dev libmaxminddb-dev mmdb-bin iproute2 util-linux
+    libgnutls28-dev libmaxminddb-dev libcurl4-gnutls-dev mmdb-bin iproute2 util-linux
 )
 
 SUDO=""

@@ -32,6 +32,15 @@
 #define WAIT_MS		15000
 #define LOG_SIZE	16384
 
+/*! A reference whose log label ends with "p/LABEL". */
+static const gtm_ref_info_t *ref_info(const char *label)
+{
+	static gtm_ref_info_t info;
+	info = (gtm_ref_info_t){ .name = "x.", .pool = "p", .address = label,
+	                         .check = "c" };
+	return &info;
+}
+
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char log_buf[LOG_SIZE];
 static size_t log_len;
@@ -181,7 +190,7 @@ static void test_hostname_localhost(void **state)
 
 	uint32_t slot;
 	gtm_registry_lock();
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, "localhost", 0, &slot),
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, ref_info("localhost"), 0, &slot),
 	                 KNOT_EOK);
 	gtm_registry_unlock();
 
@@ -227,7 +236,7 @@ static void test_hostname_http_host(void **state)
 
 	uint32_t slot;
 	gtm_registry_lock();
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, "web", 0, &slot),
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, ref_info("web"), 0, &slot),
 	                 KNOT_EOK);
 	gtm_registry_unlock();
 
@@ -266,7 +275,7 @@ static void test_hostname_unresolvable(void **state)
 
 	uint32_t slot;
 	gtm_registry_lock();
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, "bad", 0, &slot),
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, ref_info("bad"), 0, &slot),
 	                 KNOT_EOK);
 	gtm_registry_unlock();
 
@@ -297,10 +306,10 @@ static void test_failback_hold(void **state)
 
 	uint32_t slot, slot2;
 	gtm_registry_lock();
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, "held-a", 300, &slot), KNOT_EOK);
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_B, "held-b", 300, &slot2), KNOT_EOK);
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, ref_info("held-a"), 300, &slot), KNOT_EOK);
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_B, ref_info("held-b"), 300, &slot2), KNOT_EOK);
 	assert_int_equal(slot2, slot);
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, "free", 0, &slot2), KNOT_EOK);
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_A, ref_info("free"), 0, &slot2), KNOT_EOK);
 	assert_int_equal(slot2, slot);
 	gtm_registry_unlock();
 
@@ -319,7 +328,7 @@ static void test_failback_hold(void **state)
 
 	/* A reference taken during the hold-down (reload): its end is logged. */
 	gtm_registry_lock();
-	assert_int_equal(gtm_registry_target_get(&spec, MOD_B, "late", 5000, &slot2), KNOT_EOK);
+	assert_int_equal(gtm_registry_target_get(&spec, MOD_B, ref_info("late"), 5000, &slot2), KNOT_EOK);
 	gtm_registry_unlock();
 
 	assert_true(log_has("held-a (+1 more) up (connected, 1/1 successes), "
