@@ -15,6 +15,9 @@ PACKAGES=(
     python3 python3-dnspython openssl
     # https checks (GnuTLS); icmp tests run in their own network namespace
     libgnutls28-dev libmaxminddb-dev libcurl4-gnutls-dev mmdb-bin iproute2 util-linux
+    # operations tests: promtool checks the Prometheus textfile, node_exporter
+    # scrapes it through its textfile collector
+    prometheus prometheus-node-exporter
 )
 
 SUDO=""
