@@ -520,6 +520,16 @@ class Knot:
         return query_msg('127.0.0.1', self.port, name, rdtype, ecs=ecs,
                          timeout=timeout)
 
+    def zone_counters(self, zone='example.com'):
+        """Every mod-gtm counter of a zone: {'answers[first]': N,
+        'name[gtm.example.com.]': N, ...} (absent: 0)."""
+        r = self.knotc('zone-stats', zone, 'mod-gtm', socket=True)
+        out = {}
+        for m in re.finditer(r'mod-gtm\.(\S+\[[^\]]*\])\s*=\s*(\d+)',
+                             r.stdout):
+            out[m.group(1)] = int(m.group(2))
+        return out
+
     def zone_stats(self, zone='example.com'):
         """mod-gtm counters of a zone: {'first': N, ...} (absent: 0)."""
         r = self.knotc('zone-stats', zone, 'mod-gtm', socket=True)
@@ -635,12 +645,15 @@ class GtmTestCase(unittest.TestCase):
 
     def start_gtm(self, conf_text, instances=None,
                   zones=(('example.com', 'default'),), enabled=None,
-                  start=True, server_extra=''):
-        """Write gtm.conf and knot.conf, start knotd; return Knot."""
+                  start=True, server_extra='', options=None):
+        """Write gtm.conf and knot.conf, start knotd; return Knot.
+        options: further mod-gtm options of the default instance
+        (e.g. {'state-file': path})."""
         k = self.new_knot()
         cfg = k.write('gtm.conf', conf_text)
         if instances is None:
             instances = {'default': {'config-file': cfg, 'enabled': enabled}}
+            instances['default'].update(options or {})
         k.configure(zones=zones, instances=instances,
                     server_extra=server_extra)
         self.knot = k
