@@ -238,6 +238,59 @@ def rrsets(section):
              tuple(sorted(rd.to_text() for rd in rr))) for rr in section]
 
 
+# -- operations files (state file, Prometheus textfile) ---------------------
+
+def read_json(path):
+    """(text, parsed object) of a JSON file; (text or None, None) when it
+    is missing or does not parse."""
+    import json
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None, None
+    try:
+        return text, json.loads(text)
+    except ValueError:
+        return text, None
+
+
+_PROM_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)'
+                        r'(\s+-?\d+)?$')
+_PROM_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*')
+
+
+def parse_prometheus(text):
+    """Samples of a Prometheus text exposition: [(name, {label: value},
+    float)]; comments skipped.  Raises ValueError on a malformed line."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith('#'):
+            continue
+        m = _PROM_LINE.match(line)
+        if not m:
+            raise ValueError('bad sample line %r' % line)
+        labels = {}
+        body = m.group(3) or ''
+        pos = 0
+        while pos < len(body):
+            lm = _PROM_LABEL.match(body, pos)
+            if not lm:
+                raise ValueError('bad labels in %r' % line)
+            labels[lm.group(1)] = re.sub(
+                r'\\(.)', lambda c: '\n' if c.group(1) == 'n'
+                else c.group(1), lm.group(2))
+            pos = lm.end()
+        out.append((m.group(1), labels, float(m.group(4))))
+    return out
+
+
+def prom_values(samples, name, **labels):
+    """Values of the samples named `name` whose labels include `labels`."""
+    return [v for n, lab, v in samples if n == name and
+            all(lab.get(k) == str(want) for k, want in labels.items())]
+
+
 # -- configuration builders ----------------------------------------------------
 
 def yaml_list(items):
