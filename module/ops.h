@@ -117,6 +117,9 @@ gtm_stale_policy_t gtm_watchdog_policy(void);
 /*! Sets the watchdog threshold and policy (from gtm_registry_configure()). */
 void gtm_watchdog_set(uint32_t stale_after_ms, gtm_stale_policy_t policy);
 
+/*! Number of stale periods seen since process start (lock-free read). */
+uint64_t gtm_watchdog_stale_count(void);
+
 /*!
  * Starts counting the probe results of an instance's targets in its
  * statistics counter ctr_id (index 0 success, 1 failure), from the prober
