@@ -16,20 +16,16 @@
 
 #include <knot/module.h>
 
+#include "select.h"
 #include "table.h"
 
-/*! What the module did with a query (statistics index). */
-typedef enum {
-	GTM_OUT_FIRST = 0,      /*!< Answered with the first choice. */
-	GTM_OUT_FAILOVER,       /*!< Answered with a later choice. */
-	GTM_OUT_ALL_DOWN,       /*!< All down, answered with every address. */
-	GTM_OUT_STATIC,         /*!< All down, the zone's own records answer. */
-	GTM_OUT_PASS,           /*!< Not managed (name, type or family). */
-	GTM_OUT_COUNT
-} gtm_outcome_t;
-
-/*! Lower-case statistics name of an outcome. */
-const char *gtm_outcome_str(gtm_outcome_t outcome);
+/*! What answered a query, for the statistics. */
+typedef struct {
+	gtm_outcome_t outcome;       /*!< GTM_OUT_PASS: the module did nothing. */
+	const gtm_entry_t *entry;    /*!< Name answered, or NULL. */
+	const gtm_fpool_t *pool;     /*!< Pool answered, or NULL. */
+	int cand;                    /*!< First candidate answered, or -1. */
+} gtm_answered_t;
 
 /*!
  * Answers a query for a GTM name at the pre-answer stage.
@@ -56,13 +52,13 @@ const char *gtm_outcome_str(gtm_outcome_t outcome);
  * \param[in]  state    Current state.
  * \param[in]  pkt      Response packet.
  * \param[in]  qdata    Query data.
- * \param[out] outcome  What was done (GTM_OUT_PASS: nothing).
+ * \param[out] done     What was done (outcome GTM_OUT_PASS: nothing).
  *
  * \return New state.
  */
 knotd_in_state_t gtm_answer_query(const gtm_table_t *table, knotd_in_state_t state,
                                   knot_pkt_t *pkt, knotd_qdata_t *qdata,
-                                  gtm_outcome_t *outcome);
+                                  gtm_answered_t *done);
 
 /*!
  * Answer stage: completes a chain that ended at a GTM name.
@@ -84,4 +80,4 @@ knotd_in_state_t gtm_answer_query(const gtm_table_t *table, knotd_in_state_t sta
  */
 knotd_in_state_t gtm_answer_chain(const gtm_table_t *table, knotd_in_state_t state,
                                   knot_pkt_t *pkt, knotd_qdata_t *qdata,
-                                  gtm_outcome_t *outcome);
+                                  gtm_answered_t *done);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "geo.h"
 #include "registry.h"
 #include "table.h"
@@ -260,6 +261,9 @@ static int entry_add(gtm_table_t *table, const gtm_name_t *name)
 		return KNOT_ENOMEM;
 	}
 	index_add(table, table->count++);
+	char owner_str[KNOT_DNAME_TXT_MAXLEN + 1] = "";
+	(void)knot_dname_to_str(owner_str, entry->owner, sizeof(owner_str));
+	entry->ctr = gtm_counter_intern(GTM_CTR_NAME, owner_str);
 
 	ret = entry_prepare(table, entry);
 	for (int fam = 0; fam < GTM_FAM_COUNT && ret == KNOT_EOK; fam++) {
@@ -316,6 +320,7 @@ void gtm_table_free(gtm_table_t *table)
 	free(table->entries);
 	free(table->held);
 	free(table->buckets);
+	free(table->answers);
 	gtm_geo_close(table->geo);
 	gtm_conf_free(table->conf);
 	free(table);

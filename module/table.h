@@ -48,6 +48,8 @@ typedef struct {
 	gtm_memo_t *sticky;       /*!< Sequence with preempt off: current candidate. */
 	uint64_t key;             /*!< Identity of the pool (hash of its id). */
 	uint16_t weight;          /*!< Weight of the pool in the list. */
+	uint32_t ctr;             /*!< Statistics index of the pool. */
+	uint32_t *ctr_cands;      /*!< Statistics index of each candidate. */
 } gtm_fpool_t;
 
 /*! A pool list (the name's own or a topology rule's) for one family. */
@@ -77,6 +79,7 @@ typedef struct {
 	gtm_topo_map_t *topo;         /*!< Compiled topology rules, or NULL. */
 	bool topo_geo;                /*!< Topology rules use country/continent. */
 	knot_rrset_t alldown_cname;   /*!< all-down 'cname:TARGET' answer. */
+	uint32_t ctr;                 /*!< Statistics index of the name. */
 } gtm_entry_t;
 
 /*! Name table of one module instance. */
@@ -91,6 +94,14 @@ typedef struct {
 	size_t held_count;
 	size_t held_cap;
 	void *geo;                    /*!< Open GeoIP database (gtm_geo_t), or NULL. */
+	uint64_t *answers;            /*!< Answers by thread, entry and outcome
+	                                   (threads * count * GTM_EVAL_OUT_COUNT),
+	                                   owned, set by the module glue. */
+	unsigned threads;             /*!< Threads of 'answers'. */
+	uint32_t ctr_names;           /*!< Sizes of the registered name, pool and */
+	uint32_t ctr_pools;           /*!< address counters (indices at or past  */
+	uint32_t ctr_addrs;           /*!< them are not counted). */
+	struct gtm_table_list *list;  /*!< Membership in the loaded tables (tables.c). */
 } gtm_table_t;
 
 /*!

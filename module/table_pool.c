@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "counters.h"
 #include "registry.h"
 #include "table.h"
 
@@ -118,6 +121,20 @@ static int hold_target(gtm_table_t *table, const gtm_entry_t *entry,
 	return ret;
 }
 
+/*! Statistics index of a candidate: its address or CNAME target text. */
+static uint32_t cand_counter(const knot_rrset_t *rr)
+{
+	char str[KNOT_DNAME_TXT_MAXLEN + 1] = "";
+	const knot_rdata_t *rd = rr->rrs.rdata;
+	if (rr->type == KNOT_RRTYPE_CNAME) {
+		(void)knot_dname_to_str(str, knot_cname_name(rd), sizeof(str));
+	} else {
+		(void)inet_ntop((rd->len == 16) ? AF_INET6 : AF_INET, rd->data,
+		                str, sizeof(str));
+	}
+	return gtm_counter_intern(GTM_CTR_ADDR, str);
+}
+
 /*! Memo key "OWNER FAMILY pool ID". */
 static gtm_memo_t *pool_memo(const gtm_entry_t *entry, int fam, const char *id)
 {
@@ -169,6 +186,7 @@ int gtm_fpool_build(gtm_table_t *table, gtm_entry_t *entry, int fam,
 	fp->conf = pool;
 	fp->weight = ref->weight;
 	fp->key = gtm_table_hash(pool->id, strlen(pool->id));
+	fp->ctr = gtm_counter_intern(GTM_CTR_POOL, pool->id);
 
 	size_t n = 0;
 	for (size_t a = 0; a < pool->addr_count; a++) {
@@ -195,8 +213,9 @@ int gtm_fpool_build(gtm_table_t *table, gtm_entry_t *entry, int fam,
 	fp->weights = calloc(n, sizeof(*fp->weights));
 	fp->keys = calloc(n, sizeof(*fp->keys));
 	fp->slots = calloc(n * (checks + 1), sizeof(*fp->slots));
+	fp->ctr_cands = calloc(n, sizeof(*fp->ctr_cands));
 	if (fp->single == NULL || fp->targets == NULL || fp->weights == NULL ||
-	    fp->keys == NULL || fp->slots == NULL) {
+	    fp->keys == NULL || fp->slots == NULL || fp->ctr_cands == NULL) {
 		return KNOT_ENOMEM;
 	}
 	v->slots = fp->slots;
@@ -214,6 +233,7 @@ int gtm_fpool_build(gtm_table_t *table, gtm_entry_t *entry, int fam,
 			return ret;
 		}
 		fp->weights[i] = addr->weight;
+		fp->ctr_cands[i] = cand_counter(&fp->single[i]);
 		v->n++;
 		for (size_t c = 0; c < checks; c++) {
 			ret = hold_target(table, entry, pool, addr, fp->targets[i],
@@ -245,6 +265,7 @@ void gtm_fpool_clear(gtm_fpool_t *fp)
 	free(fp->weights);
 	free(fp->keys);
 	free(fp->slots);
+	free(fp->ctr_cands);
 	gtm_memo_put(fp->sticky);
 	memset(fp, 0, sizeof(*fp));
 }
