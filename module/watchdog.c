@@ -78,9 +78,8 @@ bool gtm_watchdog_stale(knotd_mod_t *mod, uint64_t now_ms, uint64_t published_ms
 	}
 	if (stale) {
 		atomic_fetch_add(&wd.periods, 1);
-		char age_str[32];
-		snprintf(age_str, sizeof(age_str), "%" PRIu64 ".%" PRIu64 "s",
-		         age / 1000, (age % 1000) / 100);
+		char age_str[32]; /* Whole seconds, as in the README. */
+		snprintf(age_str, sizeof(age_str), "%" PRIu64 "s", age / 1000);
 		knotd_mod_log(mod, LOG_ERR, "prober stale for %s, stale policy %s",
 		              age_str, policy_str(gtm_watchdog_policy()));
 	} else {

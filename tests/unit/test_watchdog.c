@@ -102,7 +102,7 @@ static void test_transitions(void **state)
 	assert_int_equal(log_count, 1);
 	assert_ptr_equal(log_lines[0].mod, MOD);
 	assert_int_equal(log_lines[0].priority, LOG_ERR);
-	assert_string_equal(log_lines[0].text, "prober stale for 5.0s, stale policy keep");
+	assert_string_equal(log_lines[0].text, "prober stale for 5s, stale policy keep");
 	assert_int_equal(gtm_watchdog_stale_count(), periods + 1);
 
 	/* Still stale: nothing more. */
@@ -120,12 +120,12 @@ static void test_transitions(void **state)
 	assert_int_equal(log_lines[1].priority, LOG_NOTICE);
 	assert_string_equal(log_lines[1].text, "prober running again");
 
-	/* A second period, policy static, age printed in tenths. */
+	/* A second period, policy static, age in whole seconds. */
 	gtm_watchdog_set(3000, GTM_STALE_STATIC);
 	assert_true(gtm_watchdog_stale(MOD, pub + 12345, pub));
 	assert_int_equal(log_count, 3);
 	assert_int_equal(log_lines[2].priority, LOG_ERR);
-	assert_string_equal(log_lines[2].text, "prober stale for 12.3s, stale policy static");
+	assert_string_equal(log_lines[2].text, "prober stale for 12s, stale policy static");
 	assert_int_equal(gtm_watchdog_stale_count(), periods + 2);
 
 	/* Disabling the watchdog ends the period. */
@@ -181,7 +181,7 @@ static void test_race(void **state)
 	}
 	assert_int_equal(log_count, 2);
 	assert_int_equal(log_lines[0].priority, LOG_ERR);
-	assert_string_equal(log_lines[0].text, "prober stale for 2.0s, stale policy keep");
+	assert_string_equal(log_lines[0].text, "prober stale for 2s, stale policy keep");
 	assert_int_equal(log_lines[1].priority, LOG_NOTICE);
 	assert_int_equal(gtm_watchdog_stale_count(), periods + 1);
 }
