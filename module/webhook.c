@@ -326,6 +326,7 @@ static bool deliver(const char *body, char *err, size_t err_len)
 static void *worker(void *arg)
 {
 	(void)arg;
+	pthread_setname_np(pthread_self(), "gtm-webhook");
 	pthread_mutex_lock(&wh.lock);
 	while (!atomic_load(&wh.stop)) {
 		if (wh.count == 0) {
