@@ -82,17 +82,19 @@ static void decide(const gtm_table_t *table, const gtm_entry_t *entry, int fam,
 		.count = (snap != NULL) ? snap->count : 0,
 		.now_ms = gtm_now_ms(),
 	};
-	if (snap != NULL &&
-	    gtm_watchdog_stale(table->mod, view.now_ms, snap->published_ms) &&
-	    gtm_watchdog_policy() == GTM_STALE_STATIC) {
+	bool stale = (snap != NULL) &&
+	             gtm_watchdog_stale(table->mod, view.now_ms, snap->published_ms);
+	if (stale && gtm_watchdog_policy() == GTM_STALE_STATIC) {
 		rcu_read_unlock();
 		memset(d, 0, sizeof(*d));
 		d->kind = GTM_ANS_PASS;
 		d->outcome = GTM_OUT_STATIC;
+		d->stale = true;
 		return;
 	}
 	gtm_select(entry, fam, &view, cp, true, d, NULL);
 	rcu_read_unlock();
+	d->stale = stale;
 
 	if (cp != NULL && qdata->ecs != NULL) {
 		/* RFC 7871: scope 0 answers a source prefix of 0. */
@@ -220,6 +222,7 @@ static void answered(gtm_answered_t *done, const gtm_entry_t *entry,
 {
 	done->outcome = d->outcome;
 	done->entry = entry;
+	done->stale = d->stale;
 	if (d->pool != NULL && d->count > 0) {
 		done->pool = d->pool;
 		done->cand = d->idx[0];

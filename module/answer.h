@@ -25,6 +25,7 @@ typedef struct {
 	const gtm_entry_t *entry;    /*!< Name answered, or NULL. */
 	const gtm_fpool_t *pool;     /*!< Pool answered, or NULL. */
 	int cand;                    /*!< First candidate answered, or -1. */
+	bool stale;                  /*!< Decided on stale health (watchdog). */
 } gtm_answered_t;
 
 /*!

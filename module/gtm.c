@@ -239,6 +239,9 @@ static void count(knotd_mod_t *mod, knotd_qdata_t *qdata, const gtm_answered_t *
 	unsigned thr = qdata->params->thread_id;
 	const gtm_table_t *table = knotd_mod_ctx(mod);
 	knotd_mod_stats_incr(mod, thr, CTR_ANSWERS, done->outcome, 1);
+	if (done->stale) {
+		knotd_mod_stats_incr(mod, thr, CTR_WATCHDOG, 0, 1);
+	}
 	if (done->entry == NULL) {
 		return;
 	}

@@ -62,6 +62,7 @@ typedef struct {
 	const knot_rrset_t *fixed;   /*!< ... or this prepared answer. */
 	int rule;                    /*!< Topology rule used, -1: the name's list. */
 	uint8_t scope;               /*!< ECS scope of the topology match. */
+	bool stale;                  /*!< Decided on stale health (watchdog). */
 } gtm_decision_t;
 
 /*! Readable trace of a decision ("; "-separated steps), NULL: none. */
