@@ -13,10 +13,12 @@
  *
  * One thread per process. Each target has one timer (gtm_target_t.wake_ms):
  * the start of its next probe while idle, the probe deadline while a probe
- * is in flight. Probe sockets are watched with epoll. When a state changes
- * a new immutable health snapshot replaces the old one by an RCU pointer
- * swap; the old one is freed after a grace period, here, never on the
- * query path.
+ * is in flight. Probe sockets are watched with epoll. When a state changes,
+ * and at least every second (heartbeat for the watchdog), a new immutable
+ * health snapshot replaces the old one by an RCU pointer swap; the old one
+ * is freed after a grace period, here, never on the query path. Admin
+ * overrides, reports and alerts are applied around it (ops_state.c,
+ * override.c).
  */
 
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry.h"
@@ -36,6 +39,14 @@
 #define MAX_EVENTS	256
 #define MAX_WAIT_MS	1000
 #define BUSY_RETRY_MS	10
+#define HEARTBEAT_MS	1000
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static uint32_t rand_below(uint32_t bound)
 {
@@ -273,13 +284,21 @@ static uint32_t next_delay(const gtm_target_t *t, bool ok, bool first)
  * Records a result (reason in t->reason) and schedules the next probe.
  *
  * up_since: DOWN -> UP sets it to now (hold-downs start); any other change
- * (UNKNOWN -> UP, -> DOWN) clears it.
+ * (UNKNOWN -> UP, -> DOWN, a warm state replaced) clears it. A warm state
+ * (from the state file) is replaced by the first fresh result at once.
  */
 static void record(gtm_target_t *t, bool ok, uint64_t now)
 {
 	gtm_health_t before = t->sm.state;
-	if (gtm_health_sm_update(&t->sm, ok, t->spec.rise, t->spec.fall, now)) {
-		bool back = (before == GTM_HEALTH_DOWN && t->sm.state == GTM_HEALTH_UP);
+	bool warm = t->stats.warm;
+	if (warm) {
+		t->sm.state = GTM_HEALTH_UNKNOWN;
+		t->sm.ok_run = t->sm.fail_run = 0;
+	}
+	bool changed = gtm_health_sm_update(&t->sm, ok, t->spec.rise, t->spec.fall, now);
+	if (changed) {
+		bool back = (!warm && before == GTM_HEALTH_DOWN &&
+		             t->sm.state == GTM_HEALTH_UP);
 		t->up_since = back ? ((now > 0) ? now : 1) : 0;
 		hold_start(t);
 		log_change(t);
@@ -287,6 +306,7 @@ static void record(gtm_target_t *t, bool ok, uint64_t now)
 	} else if (t->hold_wait && t->sm.state == GTM_HEALTH_UP) {
 		hold_check(t, now);
 	}
+	gtm_ops_result(t, ok, before, changed && t->sm.state != before);
 
 	t->wake_ms = now + next_delay(t, ok, !t->probed);
 	t->probed = true;
@@ -297,6 +317,8 @@ static void record(gtm_target_t *t, bool ok, uint64_t now)
 static void probe_done(gtm_target_t *t, gtm_probe_status_t status, uint64_t now)
 {
 	snprintf(t->reason, sizeof(t->reason), "%s", t->probe->reason);
+	uint64_t took = now_us() - t->stats.start_us;
+	t->stats.latency_us = (took > UINT32_MAX) ? UINT32_MAX : (uint32_t)took;
 	probe_release(t);
 	record(t, status == GTM_PROBE_OK, now);
 }
@@ -330,6 +352,7 @@ static const gtm_target_spec_t *probe_spec(gtm_target_t *t, uint64_t now)
 		return &res->probe_spec;
 	case GTM_RESOLVE_FAILED:
 		snprintf(t->reason, sizeof(t->reason), "%s", res->reason);
+		t->stats.latency_us = 0;
 		record(t, false, now);
 		return NULL;
 	default:
@@ -340,6 +363,10 @@ static const gtm_target_spec_t *probe_spec(gtm_target_t *t, uint64_t now)
 
 static void probe_begin(gtm_target_t *t, uint64_t now)
 {
+	if (t->force == GTM_FORCE_DOWN) {
+		gtm_heap_remove(t); /* Not probed until released. */
+		return;
+	}
 	const gtm_target_spec_t *spec = probe_spec(t, now);
 	if (spec == NULL) {
 		return;
@@ -361,6 +388,7 @@ static void probe_begin(gtm_target_t *t, uint64_t now)
 	}
 	gtm_reg.inflight++;
 
+	t->stats.start_us = now_us();
 	gtm_probe_status_t status = gtm_probe_start(t->probe, spec);
 	if (status != GTM_PROBE_PENDING) {
 		probe_done(t, status, now);
@@ -429,6 +457,8 @@ static void run_timers(uint64_t now)
 /*!
  * Builds the next snapshot (under the lock); the caller publishes it.
  * One allocation: header, states, then (aligned) the up_since array.
+ * States are the effective ones (admin overrides applied); up_since only
+ * where the real state is published.
  */
 static gtm_health_snap_t *snapshot_build(void)
 {
@@ -441,26 +471,43 @@ static gtm_health_snap_t *snapshot_build(void)
 	}
 	uint64_t *up_since = (uint64_t *)((uint8_t *)snap + up_off);
 	snap->version = gtm_reg.version + 1;
+	snap->published_ms = gtm_now_ms();
 	snap->count = count;
 	snap->up_since = up_since;
 	for (uint32_t s = 0; s < count; s++) {
 		gtm_target_t *t = gtm_reg.targets[s];
-		snap->state[s] = (t != NULL) ? t->sm.state : GTM_HEALTH_UNKNOWN;
-		up_since[s] = (t != NULL) ? t->up_since : 0;
+		gtm_health_t state = (t != NULL) ? gtm_target_effective(t) : GTM_HEALTH_UNKNOWN;
+		snap->state[s] = state;
+		up_since[s] = (t != NULL && state == t->sm.state) ? t->up_since : 0;
 	}
 	return snap;
 }
 
+/*!
+ * Time to wait for events: until the next timer, heartbeat, look at the
+ * admin file or report write, at most MAX_WAIT_MS; timers and heartbeats
+ * wait while paused.
+ */
 static int wait_timeout(uint64_t now)
 {
-	if (gtm_reg.heap_len == 0) {
-		return MAX_WAIT_MS;
+	uint64_t wake = now + MAX_WAIT_MS;
+	if (!gtm_reg.ops.paused) {
+		if (gtm_reg.heap_len > 0 && gtm_reg.heap[0].wake_ms < wake) {
+			wake = gtm_reg.heap[0].wake_ms;
+		}
+		const gtm_health_snap_t *cur = gtm_health_current;
+		if (cur != NULL && cur->published_ms + HEARTBEAT_MS < wake) {
+			wake = cur->published_ms + HEARTBEAT_MS;
+		}
 	}
-	uint64_t wake = gtm_reg.heap[0].wake_ms;
-	if (wake <= now) {
-		return 0;
+	if (gtm_reg.ops.admin_next_ms != 0 && gtm_reg.ops.admin_next_ms < wake) {
+		wake = gtm_reg.ops.admin_next_ms;
 	}
-	return (wake - now > MAX_WAIT_MS) ? MAX_WAIT_MS : (int)(wake - now);
+	uint64_t write = gtm_ops_write_due();
+	if (write != 0 && write < wake) {
+		wake = write;
+	}
+	return (wake <= now) ? 0 : (int)(wake - now);
 }
 
 static void process_events(const struct epoll_event *events, int n)
@@ -487,12 +534,20 @@ static void publish(void)
 	gtm_reg.dirty = false;
 	gtm_reg.version = snap->version;
 	gtm_health_snap_t *old = rcu_xchg_pointer(&gtm_health_current, snap);
+	pthread_cond_broadcast(&gtm_reg.pub_cond);
 
 	/* The new snapshot is visible now; only freeing the old one waits. */
 	pthread_mutex_unlock(&gtm_reg.lock);
 	synchronize_rcu();
 	free(old);
 	pthread_mutex_lock(&gtm_reg.lock);
+}
+
+/*! Publication due: a change, or the heartbeat (never while paused). */
+static bool publish_due(uint64_t now)
+{
+	const gtm_health_snap_t *cur = gtm_health_current;
+	return gtm_reg.dirty || cur == NULL || now >= cur->published_ms + HEARTBEAT_MS;
 }
 
 static void *prober_main(void *arg)
@@ -507,10 +562,16 @@ static void *prober_main(void *arg)
 		/* Replies that arrived while another thread held the lock are
 		 * read before any deadline is judged. */
 		process_events(events, epoll_wait(gtm_reg.epfd, events, MAX_EVENTS, 0));
-		run_timers(gtm_now_ms());
-		if (gtm_reg.dirty) {
-			publish();
+		uint64_t now = gtm_now_ms();
+		gtm_ops_tick(now);
+		/* Paused: no probes start and the last snapshot stays. */
+		if (!gtm_reg.ops.paused) {
+			run_timers(now);
+			if (publish_due(gtm_now_ms())) {
+				publish();
+			}
 		}
+		gtm_ops_report(gtm_health_current);
 
 		/* A burst of probes (every target due at start) leaves megabytes
 		 * of freed probe objects in the allocator: give them back. */

@@ -13,12 +13,15 @@
 
 #include "registry.h"
 #include "registry_int.h"
+#include "webhook.h"
 
 #define NO_SLOT		UINT32_MAX
 #define HEAP_NONE	UINT32_MAX
+#define WARM_WAIT_MS	200
 
 gtm_registry_t gtm_reg = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.pub_cond = PTHREAD_COND_INITIALIZER,
 	.epfd = -1,
 	.wakefd = -1,
 };
@@ -29,6 +32,13 @@ uint64_t gtm_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t gtm_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -252,8 +262,9 @@ static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
 /*!
  * A reference taken while the target is in a hold-down of its length (a
  * reload during it) logs the end of the hold-down like the older ones.
+ * The label and the strings of info share one allocation.
  */
-static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label,
+static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const gtm_ref_info_t *info,
                    uint32_t hold_ms)
 {
 	gtm_ref_t *refs = realloc(t->refs, (t->ref_count + 1) * sizeof(*refs));
@@ -261,18 +272,45 @@ static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const char *label,
 		return KNOT_ENOMEM;
 	}
 	t->refs = refs;
-	gtm_ref_t *ref = &refs[t->ref_count];
-	ref->label = strdup(label);
-	if (ref->label == NULL) {
+
+	char label[1024];
+	gtm_ref_label(info, label, sizeof(label));
+	const char *parts[] = {
+		label, info->name, info->pool, info->address,
+		(info->check != NULL) ? info->check : ""
+	};
+	size_t lens[5], total = 0;
+	for (int i = 0; i < 5; i++) {
+		lens[i] = strlen(parts[i]) + 1;
+		total += lens[i];
+	}
+	char *block = malloc(total);
+	if (block == NULL) {
 		return KNOT_ENOMEM;
 	}
+	const char *str[5];
+	char *at = block;
+	for (int i = 0; i < 5; i++) {
+		memcpy(at, parts[i], lens[i]);
+		str[i] = at;
+		at += lens[i];
+	}
+
+	gtm_ref_t *ref = &refs[t->ref_count];
+	ref->label = block;
+	ref->name = str[1];
+	ref->pool = str[2];
+	ref->address = str[3];
+	ref->check = str[4];
 	ref->mod = mod;
 	ref->hold_ms = hold_ms;
+	ref->ctr_id = GTM_NO_CTR;
 	ref->hold_wait = (hold_ms > 0 && t->up_since > 0 &&
 	                  t->sm.state == GTM_HEALTH_UP &&
 	                  gtm_now_ms() < t->up_since + hold_ms);
 	t->hold_wait |= ref->hold_wait;
 	t->ref_count++;
+	gtm_reg.ops.force_dirty = true;
 	return KNOT_EOK;
 }
 
@@ -291,15 +329,12 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
                             const gtm_ref_info_t *info, uint32_t hold_ms,
                             uint32_t *slot)
 {
-	char label[1024];
-	gtm_ref_label(info, label, sizeof(label));
-
 	int ret = KNOT_ENOMEM;
 	uint64_t hash = gtm_target_spec_hash(spec);
 
 	gtm_target_t *t = hash_find(spec, hash);
 	if (t != NULL) {
-		ret = ref_add(t, mod, label, hold_ms);
+		ret = ref_add(t, mod, info, hold_ms);
 		*slot = t->slot;
 		goto done;
 	}
@@ -312,7 +347,7 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
 	if (t == NULL) {
 		goto done;
 	}
-	if (ref_add(t, mod, label, hold_ms) != KNOT_EOK) {
+	if (ref_add(t, mod, info, hold_ms) != KNOT_EOK) {
 		target_free(t);
 		goto done;
 	}
@@ -326,6 +361,7 @@ int gtm_registry_target_get(const gtm_target_spec_t *spec, knotd_mod_t *mod,
 	t->hnext = gtm_reg.buckets[b];
 	gtm_reg.buckets[b] = t->slot;
 	gtm_reg.target_count++;
+	gtm_ops_target_new(t);
 
 	if (t->res != NULL) {
 		/* Resolve at once; the resolver schedules the first probe. */
@@ -352,6 +388,9 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 	}
 	for (uint32_t i = 0; i < t->ref_count; i++) {
 		if (t->refs[i].mod == mod) {
+			if (t->ref_count == 1) {
+				gtm_ops_target_gone(t); /* Remembered with its reference. */
+			}
 			free(t->refs[i].label);
 			memmove(&t->refs[i], &t->refs[i + 1],
 			        (t->ref_count - i - 1) * sizeof(*t->refs));
@@ -359,6 +398,7 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 			break;
 		}
 	}
+	gtm_reg.ops.force_dirty = true;
 	if (t->ref_count > 0) {
 		return;
 	}
@@ -380,6 +420,28 @@ void gtm_registry_lock(void)
 	pthread_mutex_lock(&gtm_reg.lock);
 }
 
+/*!
+ * Waits (bounded) for the publication of targets started in a warm state,
+ * so that an instance answers from them as soon as it is loaded.
+ */
+static void warm_wait(void)
+{
+	gtm_reg.ops.warm_wait = false;
+	if (!gtm_reg.running || gtm_reg.ops.paused) {
+		return;
+	}
+	uint64_t want = gtm_reg.version + 1;
+	gtm_prober_wake();
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += WARM_WAIT_MS * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	while (gtm_reg.version < want &&
+	       pthread_cond_timedwait(&gtm_reg.pub_cond, &gtm_reg.lock, &ts) == 0) {
+	}
+}
+
 void gtm_registry_unlock(void)
 {
 	if (gtm_reg.wake_pending) {
@@ -389,6 +451,9 @@ void gtm_registry_unlock(void)
 	if (gtm_reg.resolve_pending) {
 		gtm_reg.resolve_pending = false;
 		gtm_resolver_wake();
+	}
+	if (gtm_reg.ops.warm_wait) {
+		warm_wait();
 	}
 	pthread_mutex_unlock(&gtm_reg.lock);
 }
@@ -419,5 +484,20 @@ void gtm_registry_release(void)
 
 	if (last) {
 		gtm_prober_stop();
+		gtm_webhook_stop();
 	}
+}
+
+void gtm_registry_count_probes(knotd_mod_t *mod, uint32_t ctr_id)
+{
+	pthread_mutex_lock(&gtm_reg.lock);
+	for (uint32_t s = 0; s < gtm_reg.slot_count; s++) {
+		gtm_target_t *t = gtm_reg.targets[s];
+		for (uint32_t i = 0; t != NULL && i < t->ref_count; i++) {
+			if (t->refs[i].mod == mod) {
+				t->refs[i].ctr_id = ctr_id;
+			}
+		}
+	}
+	pthread_mutex_unlock(&gtm_reg.lock);
 }

@@ -170,7 +170,7 @@ static void job_store(const job_t *job, int err, const struct sockaddr_storage *
 		res->next_ms = now + GTM_RESOLVE_MS;
 	}
 
-	if (first && t->probe == NULL) {
+	if (first && t->probe == NULL && t->force != GTM_FORCE_DOWN) {
 		t->wake_ms = now;
 		gtm_heap_update(t);
 		gtm_prober_wake();
