@@ -575,11 +575,11 @@ class Knot:
 
     def zone_counters(self, zone='example.com'):
         """Every mod-gtm counter of a zone: {'answers[first]': N,
-        'name[gtm.example.com.]': N, ...} (absent: 0)."""
+        'name[gtm.example.com.]': N, ...} (absent: 0; a counter with a
+        single index is printed by Knot without it: 'watchdog')."""
         r = self.knotc('zone-stats', zone, 'mod-gtm', socket=True)
         out = {}
-        for m in re.finditer(r'mod-gtm\.(\S+\[[^\]]*\])\s*=\s*(\d+)',
-                             r.stdout):
+        for m in re.finditer(r'mod-gtm\.(\S+)\s*=\s*(\d+)', r.stdout):
             out[m.group(1)] = int(m.group(2))
         return out
 
