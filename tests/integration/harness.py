@@ -285,9 +285,9 @@ def parse_prometheus(text):
     return out
 
 
-def prom_values(samples, name, **labels):
-    """Values of the samples named `name` whose labels include `labels`."""
-    return [v for n, lab, v in samples if n == name and
+def prom_values(samples, metric, /, **labels):
+    """Values of the samples of `metric` whose labels include `labels`."""
+    return [v for n, lab, v in samples if n == metric and
             all(lab.get(k) == str(want) for k, want in labels.items())]
 
 
