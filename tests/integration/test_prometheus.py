@@ -6,6 +6,7 @@ textfile collector.
 """
 
 import os
+import pwd
 import subprocess
 import time
 import urllib.request
@@ -14,6 +15,7 @@ from harness import (GtmTestCase, O1, O2, O3, free_port, is_root, knot_ids,
                      parse_prometheus, prom_values, read_json, wait_for)
 
 PROMTOOL = '/usr/bin/promtool'
+SETPRIV = '/usr/bin/setpriv'
 NODE_EXPORTER = '/usr/bin/prometheus-node-exporter'
 
 REF = {'name': 'gtm.example.com.', 'pool': 'origins', 'check': 'web'}
@@ -25,6 +27,13 @@ DOCUMENTED = (
     'gtm_prober_last_publish_timestamp_seconds', 'gtm_prober_stale',
     'gtm_state_file_timestamp_seconds',
 )
+
+
+def prometheus_user():
+    try:
+        return pwd.getpwnam('prometheus')
+    except KeyError:
+        return None
 
 
 class PromBase(GtmTestCase):
@@ -201,7 +210,16 @@ class NodeExporter(PromBase):
         port = free_port(['127.0.0.1'])
         log = open(os.path.join(self.tmp, 'node_exporter.log'), 'wb')
         self.addCleanup(log.close)
+        # As on Debian: node_exporter runs as user prometheus, knotd as
+        # user knot; the textfile must be readable by the former.
+        as_user = []
+        if is_root() and knot_ids() and prometheus_user() and \
+                os.access(SETPRIV, os.X_OK):
+            os.chmod(self.tmp, 0o711)
+            as_user = [SETPRIV, '--reuid=prometheus', '--regid=prometheus',
+                       '--init-groups', '--']
         ne = subprocess.Popen(
+            as_user +
             [NODE_EXPORTER, '--web.listen-address=127.0.0.1:%d' % port,
              '--collector.disable-defaults', '--collector.textfile',
              '--collector.textfile.directory=%s' % self.prom_dir],
@@ -233,9 +251,14 @@ class NodeExporter(PromBase):
         ok, s = wait_for(lambda: exposed(1.0), 10.0, interval=0.2)
         if not ok:
             with open(os.path.join(self.tmp, 'node_exporter.log')) as f:
-                out = f.read()[-3000:]
-            self.fail('node_exporter did not expose gtm_target_up 1 of %s:\n'
-                      '%s\n%s' % (O1, self.scrape(port), out))
+                out = f.read()[-600:]
+            st = os.stat(self.prom_path)
+            self.fail('node_exporter%s did not expose gtm_target_up 1 of %s '
+                      '(file mode %o):\n%s\n%s'
+                      % (' (user prometheus)' if as_user else '', O1,
+                         st.st_mode & 0o777, '\n'.join(
+                             l for l in (self.scrape(port) or '').splitlines()
+                             if 'gtm_' in l or 'textfile' in l), out))
         self.assertEqual(self.up(s, O2), [1.0])
         self.assertEqual(len(prom_values(s, 'gtm_prober_stale')), 1)
         self.origins[1].set_down(503)
