@@ -593,9 +593,12 @@ void gtm_ops_hook_errors(void)
 	if (ops->hook_err_ms != 0 && now < ops->hook_err_ms + GTM_HOOK_LOG_MS) {
 		return; /* The error waits; the latest is logged then. */
 	}
-	knotd_mod_t *mod = gtm_ops_log_mod();
 	char err[512];
-	if (mod != NULL && gtm_webhook_take_error(err, sizeof(err))) {
+	if (!gtm_webhook_take_error(err, sizeof(err))) {
+		return;
+	}
+	knotd_mod_t *mod = gtm_ops_log_mod(); /* None: no instance to tell. */
+	if (mod != NULL) {
 		knotd_mod_log(mod, LOG_WARNING, "alert not delivered (%s)", err);
 		ops->hook_err_ms = (now > 0) ? now : 1;
 	}
