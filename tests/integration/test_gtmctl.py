@@ -539,6 +539,30 @@ class Explain(GtmctlCase):
         self.assertIn('hypothetical', out)
         self.assertIn(O3, out)
 
+    def test_failback_hold_down(self):
+        """A recovered address held by failback-delay: explain gets its
+        up-since from the state file and agrees with the held answer."""
+        o = self.start_origins()
+        conf = gtm_conf([check_block(port=self.oport)],
+                        [pool_block('origins', [O1, O2]) +
+                         '\n    failback-delay: 4s'],
+                        [name_block('gtm', ['origins'])])
+        self.start_ops(conf)
+        self.target_is(O1, 'up', real='up')
+        o[1].set_down()
+        self.waitAnswer('gtm.example.com', 'A', [O2])
+        o[1].set_up()
+        self.target_is(O1, 'up', real='up')
+        t_up = time.monotonic()
+        self.assertAnswer('gtm.example.com', 'A', [O2])
+        got, js = self.explain_answer('gtm.example.com')
+        self.assertEqual(got, (O2,), json.dumps(js, indent=1))
+        self.assertLess(time.monotonic() - t_up, 3.0, 'too slow to see the '
+                        'hold-down')
+        self.waitAnswer('gtm.example.com', 'A', [O1], 6.0)
+        got, js = self.explain_answer('gtm.example.com')
+        self.assertEqual(got, (O1,), json.dumps(js, indent=1))
+
     def test_errors(self):
         self.start_origins()
         self.start_ops(self.simple_conf())
