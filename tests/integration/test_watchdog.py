@@ -4,7 +4,8 @@ stale-after 2s; stale-policy static and keep; `prober run` recovers."""
 import os
 import time
 
-from harness import GtmTestCase, O1, O2, STATIC_A
+from harness import (GtmTestCase, O1, O2, STATIC_A, is_root, knot_ids,
+                     parse_prometheus, prom_values, read_json, wait_for)
 
 GTM = 'gtm.example.com'
 STALE = r'prober stale for'
@@ -16,11 +17,35 @@ class Watchdog(GtmTestCase):
     def start_watched(self, policy):
         self.start_origins()
         self.admin = os.path.join(self.tmp, 'gtm-admin')
+        self.state_path = os.path.join(self.tmp, 'gtm-state.json')
+        prom_dir = os.path.join(self.tmp, 'textfile')
+        os.mkdir(prom_dir)
+        if is_root() and knot_ids():
+            os.chown(prom_dir, *knot_ids())
+        self.prom_path = os.path.join(prom_dir, 'gtm.prom')
         return self.start_gtm(
             self.simple_conf(interval='200ms', timeout='200ms', rise=1,
                              fall=1),
             options={'admin-file': self.admin, 'stale-after': '2s',
-                     'stale-policy': policy})
+                     'stale-policy': policy, 'state-file': self.state_path,
+                     'prometheus-file': self.prom_path,
+                     'state-interval': '1s'})
+
+    def files_say(self, paused, stale, timeout=3.0):
+        """The state file's prober flags and gtm_prober_stale agree."""
+        def check():
+            st = read_json(self.state_path)[1]
+            try:
+                with open(self.prom_path) as f:
+                    s = parse_prometheus(f.read())
+            except (OSError, ValueError):
+                return False
+            return st is not None and st['prober'] == dict(
+                st['prober'], paused=paused, stale=stale) and \
+                prom_values(s, 'gtm_prober_stale') == [1.0 if stale else 0.0]
+        ok, _ = wait_for(check, timeout, interval=0.1)
+        self.assertTrue(ok, 'expected paused %s, stale %s; state file:\n%s'
+                        % (paused, stale, read_json(self.state_path)[0]))
 
     def query_until_log(self, pattern, expected, timeout):
         """Query (the watchdog looks at queries) until a log line matches;
@@ -67,12 +92,14 @@ class Watchdog(GtmTestCase):
         self.assertGreaterEqual(self.stale_count(), 1)
         self.assertSteady(GTM, 'A', [STATIC_A], 1.0)
         self.assertEqual(k.log_search(RECOVERED), [])
+        self.files_say(paused=True, stale=True)
 
         k.write('gtm-admin', 'prober run\n')
         self.waitAnswer(GTM, 'A', [O1], timeout=4.0)
         self.query_until_log(RECOVERED, [O1], 2.0)
         self.assertOnce(RECOVERED, 'notice')
         self.assertOnce(STALE, 'error')
+        self.files_say(paused=False, stale=False)
         # probing again: a failure is seen
         self.origins[1].set_down(503)
         self.waitAnswer(GTM, 'A', [O2], timeout=4.0)
