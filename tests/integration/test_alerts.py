@@ -259,3 +259,36 @@ class DeadWebhook(AlertBase):
         # probing went on meanwhile
         self.origins[1].set_up()
         self.waitAnswer(GTM, 'A', [O1], timeout=3)
+
+
+class AcrossReload(AlertBase):
+
+    def test_all_down_not_alerted_again_by_reload(self):
+        r = Receiver()
+        self.addCleanup(r.stop)
+        k = self.start_alerting(**{'webhook-url': r.url()})
+        self.assertAnswer(GTM, 'A', [O1])
+        self.origins[1].set_down(503)
+        self.origins[2].stop()
+        self.waitAnswer(GTM, 'A', [STATIC_A])
+        ok, _ = wait_for(lambda: r.find('name-all-down'), 5.0, interval=0.05)
+        self.assertTrue(ok, 'no name-all-down event: %s' % r.events)
+        res = k.knotc('reload')
+        self.assertEqual(res.returncode, 0, res.stdout)
+        self.waitLog(r'configuration reloaded')
+        self.assertSteady(GTM, 'A', [STATIC_A], 1.5, period=0.1)
+        self.assertEqual(len(self.lines(r'A all down')), 1,
+                         '\n'.join(self.lines(r'A all down')))
+        self.assertEqual(len(self.lines(r'127\.0\.0\.11 down')), 1)
+        self.assertEqual(len(r.find('name-all-down')), 1, r.events)
+        self.assertEqual(len(r.find('target-down')), 2, r.events)
+        # recovery after the reload is still reported, once
+        self.origins[1].set_up()
+        self.waitAnswer(GTM, 'A', [O1])
+        ok, _ = wait_for(lambda: r.find('name-recovered'), 5.0,
+                         interval=0.05)
+        self.assertTrue(ok, 'no name-recovered event after the reload: %s'
+                        % r.events)
+        self.waitLog(r'gtm\.example\.com\. A recovered')
+        time.sleep(0.5)
+        self.assertEqual(len(self.lines(r'A recovered')), 1)
