@@ -84,9 +84,8 @@ static char *outcome_idx_str(uint32_t idx, uint32_t count)
 
 static char *watchdog_idx_str(uint32_t idx, uint32_t count)
 {
-	(void)idx;
 	(void)count;
-	return strdup("stale");
+	return strdup((idx == 0) ? "stale" : "stale-static");
 }
 
 static char *probes_idx_str(uint32_t idx, uint32_t count)
@@ -138,7 +137,8 @@ static int stats_add(knotd_mod_t *mod)
 		                          gtm_counter_addr_str);
 	}
 	if (ret == KNOT_EOK) {
-		ret = knotd_mod_stats_add(mod, "watchdog", 1, watchdog_idx_str);
+		/* Two indices, so that Knot prints "watchdog[stale]". */
+		ret = knotd_mod_stats_add(mod, "watchdog", 2, watchdog_idx_str);
 	}
 	if (ret == KNOT_EOK) {
 		ret = knotd_mod_stats_add(mod, "probes", 2, probes_idx_str);
@@ -241,6 +241,9 @@ static void count(knotd_mod_t *mod, knotd_qdata_t *qdata, const gtm_answered_t *
 	knotd_mod_stats_incr(mod, thr, CTR_ANSWERS, done->outcome, 1);
 	if (done->stale) {
 		knotd_mod_stats_incr(mod, thr, CTR_WATCHDOG, 0, 1);
+		if (gtm_watchdog_policy() == GTM_STALE_STATIC) {
+			knotd_mod_stats_incr(mod, thr, CTR_WATCHDOG, 1, 1);
+		}
 	}
 	if (done->entry == NULL) {
 		return;
