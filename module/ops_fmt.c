@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libknot/libknot.h>
@@ -313,6 +314,8 @@ int gtm_write_atomic(const char *path, const char *data, size_t len,
 		(void)snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
 		return ret;
 	}
+	/* knotd's umask (007) would hide it from node_exporter and gtmctl. */
+	(void)fchmod(fd, 0644);
 	size_t done = 0;
 	while (done < len) {
 		ssize_t w = write(fd, data + done, len - done);

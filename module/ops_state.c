@@ -426,6 +426,15 @@ static void target_line(gtm_sbuf_t *b, const gtm_target_t *t)
 	gtm_sbuf_json(b, (t->force != GTM_FORCE_NONE) ? gtm_force_str(t->force) : NULL);
 	gtm_sbuf_put(b, ", \"since\": ", 11);
 	gtm_sbuf_time(b, st->since_wall_ms);
+	/* Last comeback (DOWN -> UP, hold-downs count from it), null: none. */
+	gtm_sbuf_put(b, ", \"up_since\": ", 14);
+	if (t->up_since > 0 && gtm_target_effective(t) == GTM_HEALTH_UP) {
+		uint64_t now = gtm_now_ms(), wall = gtm_wall_ms();
+		uint64_t age = (now > t->up_since) ? now - t->up_since : 0;
+		gtm_sbuf_time(b, (wall > age) ? wall - age : 0);
+	} else {
+		gtm_sbuf_put(b, "null", 4);
+	}
 	gtm_sbuf_put(b, ", \"last_check\": ", 16);
 	gtm_sbuf_time(b, st->last_wall_ms);
 	bool have = st->checks > 0;
