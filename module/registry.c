@@ -267,14 +267,22 @@ static gtm_target_t *target_new(const gtm_target_spec_t *spec, uint64_t hash)
 static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const gtm_ref_info_t *info,
                    uint32_t hold_ms)
 {
+	char label[1024];
+	gtm_ref_label(info, label, sizeof(label));
+
+	/* The same use again (a pool in several lists of a name): one reference. */
+	for (uint32_t i = 0; i < t->ref_count; i++) {
+		if (t->refs[i].mod == mod && strcmp(t->refs[i].label, label) == 0) {
+			t->refs[i].uses++;
+			return KNOT_EOK;
+		}
+	}
+
 	gtm_ref_t *refs = realloc(t->refs, (t->ref_count + 1) * sizeof(*refs));
 	if (refs == NULL) {
 		return KNOT_ENOMEM;
 	}
 	t->refs = refs;
-
-	char label[1024];
-	gtm_ref_label(info, label, sizeof(label));
 	const char *parts[] = {
 		label, info->name, info->pool, info->address,
 		(info->check != NULL) ? info->check : ""
@@ -305,6 +313,7 @@ static int ref_add(gtm_target_t *t, knotd_mod_t *mod, const gtm_ref_info_t *info
 	ref->mod = mod;
 	ref->hold_ms = hold_ms;
 	ref->ctr_id = GTM_NO_CTR;
+	ref->uses = 1;
 	ref->hold_wait = (hold_ms > 0 && t->up_since > 0 &&
 	                  t->sm.state == GTM_HEALTH_UP &&
 	                  gtm_now_ms() < t->up_since + hold_ms);
@@ -388,6 +397,9 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 	}
 	for (uint32_t i = 0; i < t->ref_count; i++) {
 		if (t->refs[i].mod == mod) {
+			if (--t->refs[i].uses > 0) {
+				break; /* Still used by the same instance. */
+			}
 			if (t->ref_count == 1) {
 				gtm_ops_target_gone(t); /* Remembered with its reference. */
 			}

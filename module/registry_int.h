@@ -59,6 +59,7 @@ typedef struct {
 	const char *check;           /*!< Check id ("" if none given). */
 	uint32_t hold_ms;            /*!< Failback hold-down of this use, 0: none. */
 	uint32_t ctr_id;             /*!< Probe result counter of mod, GTM_NO_CTR. */
+	uint32_t uses;               /*!< target_get calls of mod with this label. */
 	bool hold_wait;              /*!< Hold-down running: log its end. */
 } gtm_ref_t;
 
