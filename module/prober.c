@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "registry.h"
+#include "ops_fmt.h"
 #include "registry_int.h"
 
 #define WAKE_TAG	UINT64_MAX
@@ -69,20 +70,6 @@ void gtm_prober_wake(void)
 			/* Counter full: the prober is awake anyway. */
 		}
 	}
-}
-
-/*! Formats a duration: "30s", "1.5s" or "250ms". */
-static const char *fmt_duration(uint64_t ms, char *out, size_t out_len)
-{
-	if (ms % 1000 == 0) {
-		snprintf(out, out_len, "%llus", (unsigned long long)(ms / 1000));
-	} else if (ms % 100 == 0) {
-		snprintf(out, out_len, "%llu.%llus", (unsigned long long)(ms / 1000),
-		         (unsigned long long)(ms % 1000 / 100));
-	} else {
-		snprintf(out, out_len, "%llums", (unsigned long long)ms);
-	}
-	return out;
 }
 
 /*! References of a target logged in one line: those with one hold-down. */
@@ -179,7 +166,7 @@ static void log_change(gtm_target_t *t)
 		if (t->up_since > 0 && groups[g].hold_ms > 0) {
 			snprintf(held, sizeof(held), ", failback held for %s%s",
 			         groups[g].mixed ? "up to " : "",
-			         fmt_duration(groups[g].hold_ms, dur, sizeof(dur)));
+			         gtm_fmt_duration(groups[g].hold_ms, dur, sizeof(dur)));
 		}
 		if (!t->probed) {
 			knotd_mod_log(ref->mod, (t->sm.state == GTM_HEALTH_UP) ? LOG_INFO : prio,
@@ -214,7 +201,7 @@ static void hold_check(gtm_target_t *t, uint64_t now)
 	unsigned n = ref_groups(t, true, now, groups);
 	char dur[32], more[32];
 	/* Elapsed time shown to a tenth of a second. */
-	fmt_duration((now - t->up_since) / 100 * 100, dur, sizeof(dur));
+	gtm_fmt_duration((now - t->up_since) / 100 * 100, dur, sizeof(dur));
 	for (unsigned g = 0; g < n; g++) {
 		const gtm_ref_t *ref = &t->refs[groups[g].first];
 		knotd_mod_log(ref->mod, LOG_NOTICE,
