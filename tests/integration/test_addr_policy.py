@@ -113,6 +113,39 @@ class PolicyCase(GtmTestCase):
             out.append((a.order, a.ttl))
         return out
 
+    def check_sticky(self, k, up_pattern):
+        """The non-preemptive script over origins 1, 2 (pools or addresses):
+        1 fails -> 2; 1 recovers -> still 2; reload -> still 2; 2 fails
+        -> 1 again, with the first-choice TTL."""
+        o = self.origins
+        self.assertAnswer('gtm.example.com', 'A', [O1], ttl=30)
+
+        # 1 fails -> 2, degraded TTL
+        o[1].set_down()
+        self.waitAnswer('gtm.example.com', 'A', [O2])
+        self.assertAnswer('gtm.example.com', 'A', [O2], ttl=5)
+
+        # 1 recovers -> still 2 (sticky on a non-first: degraded TTL)
+        before = self.log_count(up_pattern)
+        o[1].set_up()
+        self.waitLogMore(up_pattern, before)
+        self.assertSteady('gtm.example.com', 'A', [O2], 1.0)
+        self.assertAnswer('gtm.example.com', 'A', [O2], ttl=5)
+
+        # knotc reload -> still 2, during and after
+        r = self.steady_during(lambda: k.knotc('reload'),
+                               'gtm.example.com', [O2], total=2.0)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertSteady('gtm.example.com', 'A', [O2], 0.6)
+
+        # 2 fails -> 1 (the first eligible again), first-choice TTL
+        o[2].set_down()
+        self.waitAnswer('gtm.example.com', 'A', [O1])
+        self.assertAnswer('gtm.example.com', 'A', [O1], ttl=30)
+        # 2 recovers: 1 stays (it is the first choice anyway)
+        o[2].set_up()
+        self.assertSteady('gtm.example.com', 'A', [O1], 0.6)
+
     def steady_during(self, action, name, expected, total=2.0):
         """Query every ~5 ms while action() runs; every answer must be
         `expected`.  Returns action's result."""
@@ -170,7 +203,7 @@ class PolicyCase(GtmTestCase):
 class SequenceSticky(PolicyCase):
 
     def test_preempt_off_sticky_across_reload(self):
-        o = self.start_origins()
+        self.start_origins()
         conf = data_file(
             [http_check(self.oport)],
             ['  - id: origins\n'
@@ -183,34 +216,7 @@ class SequenceSticky(PolicyCase):
              '    ttl: 30\n'
              '    ttl-degraded: 5\n'])
         k = self.start_gtm(conf)
-        self.assertAnswer('gtm.example.com', 'A', [O1], ttl=30)
-
-        # 1 fails -> 2, degraded TTL
-        o[1].set_down()
-        self.waitAnswer('gtm.example.com', 'A', [O2])
-        self.assertAnswer('gtm.example.com', 'A', [O2], ttl=5)
-
-        # 1 recovers -> still 2 (sticky on a non-first: degraded TTL)
-        up = r'origins/127\.0\.0\.11 up'
-        before = self.log_count(up)
-        o[1].set_up()
-        self.waitLogMore(up, before)
-        self.assertSteady('gtm.example.com', 'A', [O2], 1.0)
-        self.assertAnswer('gtm.example.com', 'A', [O2], ttl=5)
-
-        # knotc reload -> still 2, during and after
-        r = self.steady_during(lambda: k.knotc('reload'),
-                               'gtm.example.com', [O2], total=2.0)
-        self.assertEqual(r.returncode, 0, r.stdout)
-        self.assertSteady('gtm.example.com', 'A', [O2], 0.6)
-
-        # 2 fails -> 1 (the first eligible again), first-choice TTL
-        o[2].set_down()
-        self.waitAnswer('gtm.example.com', 'A', [O1])
-        self.assertAnswer('gtm.example.com', 'A', [O1], ttl=30)
-        # 2 recovers: 1 stays (it is the first choice anyway)
-        o[2].set_up()
-        self.assertSteady('gtm.example.com', 'A', [O1], 0.8)
+        self.check_sticky(k, r'origins/127\.0\.0\.11 up')
 
     def test_preempt_off_sticks_on_third(self):
         """Sticky on the third address while both better ones recover."""
