@@ -80,7 +80,7 @@ static void decide(const gtm_table_t *table, const gtm_entry_t *entry, int fam,
 		.state = (snap != NULL) ? snap->state : NULL,
 		.up_since = (snap != NULL) ? snap->up_since : NULL,
 		.count = (snap != NULL) ? snap->count : 0,
-		.now_ms = gtm_now_ms(),
+		.now_ms = gtm_now_ms_coarse(),
 	};
 	bool stale = (snap != NULL) &&
 	             gtm_watchdog_stale(table->mod, view.now_ms, snap->published_ms);
@@ -321,7 +321,7 @@ knotd_in_state_t gtm_answer_chain(const gtm_table_t *table, knotd_in_state_t sta
 	uint16_t qtype = knot_pkt_qtype(qdata->query);
 	const knot_dname_t *qname = knot_pkt_qname(qdata->query);
 	if ((qtype != KNOT_RRTYPE_A && qtype != KNOT_RRTYPE_AAAA) ||
-	    qdata->name == NULL || qname == NULL ||
+	    qdata->name == NULL || qname == NULL || qdata->name == qname ||
 	    knot_dname_is_case_equal(qdata->name, qname)) {
 		return state;
 	}

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <knot/module.h>
 #include <urcu.h>
@@ -58,6 +59,18 @@ typedef struct {
 
 /*! Monotonic clock in milliseconds (CLOCK_MONOTONIC; no syscall via vDSO). */
 uint64_t gtm_now_ms(void);
+
+/*!
+ * The same clock at tick resolution (CLOCK_MONOTONIC_COARSE, a few ms
+ * behind at most), cheaper: for the query path, whose decisions (hold-down,
+ * watchdog) are in the hundreds of milliseconds.
+ */
+static inline uint64_t gtm_now_ms_coarse(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /*! Pointer to the current snapshot (read with rcu_dereference). */
 extern gtm_health_snap_t *gtm_health_current;
