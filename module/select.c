@@ -303,7 +303,11 @@ void gtm_select(const gtm_entry_t *entry, int fam, const gtm_view_t *view,
 
 	for (size_t p = 0; p < n; p++) {
 		const gtm_fpool_t *fp = &list->pools[p];
-		ps[p].eligible = gtm_policy_pool_up(view, &fp->view, &ps[p].since);
+		/* The pool's up-since only matters for a pool hold-down. */
+		ps[p].since = 0;
+		ps[p].eligible = gtm_policy_pool_up(view, &fp->view,
+		                                    (name->failback_ms > 0) ?
+		                                    &ps[p].since : NULL);
 		ps[p].weight = fp->weight;
 		ps[p].key = fp->key;
 		trace_pool(trace, view, fp, &ps[p], name->failback_ms);
