@@ -152,3 +152,18 @@ void gtm_memo_put(gtm_memo_t *memo)
 	free(memo->key);
 	free(memo);
 }
+
+void gtm_memo_foreach(void (*cb)(const char *key, uint64_t value, void *ctx),
+                      void *ctx)
+{
+	pthread_mutex_lock(&memo_tab.lock);
+	for (size_t b = 0; b < memo_tab.bucket_count; b++) {
+		for (const gtm_memo_t *m = memo_tab.buckets[b]; m != NULL; m = m->next) {
+			uint64_t value = gtm_memo_load(m);
+			if (value != 0) {
+				cb(m->key, value, ctx);
+			}
+		}
+	}
+	pthread_mutex_unlock(&memo_tab.lock);
+}

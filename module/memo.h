@@ -50,6 +50,13 @@ gtm_memo_t *gtm_memo_get(const char *key);
  */
 void gtm_memo_put(gtm_memo_t *memo);
 
+/*!
+ * Calls cb for every memo with a value (not 0), under the memo lock: for
+ * the state file, so that gtm-explain sees the same remembered choices.
+ */
+void gtm_memo_foreach(void (*cb)(const char *key, uint64_t value, void *ctx),
+                      void *ctx);
+
 /*! Reads a memo (query path, lock-free). */
 static inline uint64_t gtm_memo_load(const gtm_memo_t *memo)
 {

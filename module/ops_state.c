@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "memo.h"
 #include "ops_int.h"
 #include "webhook.h"
 
@@ -528,6 +529,23 @@ static void report_free(report_t *r)
 	gtm_sbuf_free(&r->prom);
 }
 
+/*! State of the memos array being written. */
+typedef struct {
+	gtm_sbuf_t *b;
+	bool first;
+} memo_ctx_t;
+
+/*! One remembered choice (preempt off, last-good), for gtm-explain. */
+static void memo_line(const char *key, uint64_t value, void *ctx)
+{
+	memo_ctx_t *mc = ctx;
+	gtm_sbuf_put(mc->b, mc->first ? "  {\"key\": " : ",\n  {\"key\": ",
+	             mc->first ? 10 : 12);
+	gtm_sbuf_json(mc->b, key);
+	gtm_sbuf_printf(mc->b, ", \"value\": \"%016llx\"}", (unsigned long long)value);
+	mc->first = false;
+}
+
 /*! Writes the files (without the lock); errors into err[0] and err[1]. */
 static void report_write(report_t *r, const gtm_health_snap_t *snap,
                          const gtm_names_t *names, int ret[2], char err[2][512])
@@ -553,6 +571,9 @@ static void report_write(report_t *r, const gtm_health_snap_t *snap,
 		gtm_names_json(&b, names);
 		gtm_sbuf_put(&b, " ],\n \"retired\": [\n", 18);
 		gtm_sbuf_put(&b, r->retired.data, r->retired.len);
+		gtm_sbuf_put(&b, " ],\n \"memos\": [\n", 16);
+		memo_ctx_t mc = { .b = &b, .first = true };
+		gtm_memo_foreach(memo_line, &mc);
 		gtm_sbuf_put(&b, " ]}\n", 4);
 		if (b.failed || r->targets.failed || r->retired.failed || names->failed) {
 			ret[0] = KNOT_ENOMEM;

@@ -16,7 +16,9 @@
  * host functions that code calls (zone name, logging, target registry) are
  * provided here: targets get their health from a table read on stdin, one
  * line per target "KEY STATE UP_SINCE_AGE_MS" (KEY: hex identity hash as
- * in the state file; STATE up|down|unknown; age -1: not recovering).
+ * in the state file; STATE up|down|unknown; age -1: not recovering), and
+ * knotd's remembered choices as "memo VALUE KEY" lines (the state file's
+ * "memos": current address or pool of preempt off, last-good answers).
  * Used by 'gtmctl explain', which builds that table from the state file.
  */
 
@@ -31,6 +33,7 @@
 #include <time.h>
 
 #include "geo.h"
+#include "memo.h"
 #include "registry.h"
 #include "select.h"
 #include "table.h"
@@ -122,6 +125,32 @@ void gtm_registry_target_put(uint32_t slot, knotd_mod_t *mod)
 
 /* The tool ----------------------------------------------------------------- */
 
+/*!
+ * A remembered choice of knotd ("memo VALUE KEY", from the state file):
+ * created before the table is built, so the table finds it like the
+ * module's instance after a reload does.
+ */
+static int read_memo(char *rest, size_t lineno)
+{
+	char *end;
+	errno = 0;
+	uint64_t value = strtoull(rest, &end, 16);
+	if (errno != 0 || end == rest || *end != ' ' || end[1] == '\0') {
+		fprintf(stderr, "gtm-explain: stdin:%zu: expected 'memo VALUE KEY'\n",
+		        lineno);
+		return 1;
+	}
+	char *key = end + 1;
+	key[strcspn(key, "\n")] = '\0';
+	gtm_memo_t *memo = gtm_memo_get(key); /* Kept until the tool exits. */
+	if (memo == NULL) {
+		fprintf(stderr, "gtm-explain: out of memory\n");
+		return 1;
+	}
+	gtm_memo_store(memo, value);
+	return 0;
+}
+
 static int read_health(FILE *in)
 {
 	char line[512];
@@ -131,6 +160,12 @@ static int read_health(FILE *in)
 		char key[64], state[16];
 		long long age;
 		if (line[0] == '#' || line[0] == '\n') {
+			continue;
+		}
+		if (strncmp(line, "memo ", 5) == 0) {
+			if (read_memo(line + 5, lineno) != 0) {
+				return 1;
+			}
 			continue;
 		}
 		if (sscanf(line, "%63s %15s %lld", key, state, &age) != 3 ||
@@ -300,7 +335,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: gtm-explain --data FILE --zone ZONE --name NAME "
 	        "[--type A|AAAA] [--client IP[/PREFIX]] [--geodb FILE] [--json]\n"
-	        "health table on stdin: KEY up|down|unknown UP_SINCE_AGE_MS\n");
+	        "health table on stdin: KEY up|down|unknown UP_SINCE_AGE_MS\n"
+	        "and remembered choices: memo VALUE KEY\n");
 }
 
 int main(int argc, char **argv)

@@ -565,6 +565,29 @@ class Explain(GtmctlCase):
         got, js = self.explain_answer('gtm.example.com')
         self.assertEqual(got, (O1,), json.dumps(js, indent=1))
 
+    def test_remembered_choice(self):
+        """preempt off: after 1 failed and recovered knotd stays on 2, and
+        explain continues from that remembered choice (state file memos)."""
+        o = self.start_origins()
+        conf = gtm_conf([check_block(port=self.oport)],
+                        [pool_block('origins', [O1, O2]) +
+                         '\n    preempt: off'],
+                        [name_block('gtm', ['origins'])])
+        self.start_ops(conf)
+        self.target_is(O1, 'up', real='up')
+        o[1].set_down()
+        self.waitAnswer('gtm.example.com', 'A', [O2])
+        o[1].set_up()
+        self.target_is(O1, 'up', real='up')
+        self.assertAnswer('gtm.example.com', 'A', [O2])
+        got, js = self.explain_answer('gtm.example.com')
+        self.assertEqual(got, (O2,), json.dumps(js, indent=1))
+        self.assertIn('remembered', js.get('why', ''))
+        # a hypothetical failure of the remembered address moves explain on
+        got, js = self.explain_answer(
+            'gtm.example.com', forces=['gtm.example.com/origins/%s=down' % O2])
+        self.assertEqual(got, (O1,), json.dumps(js, indent=1))
+
     def test_errors(self):
         self.start_origins()
         self.start_ops(self.simple_conf())
