@@ -539,8 +539,9 @@ typedef struct {
 static void memo_line(const char *key, uint64_t value, void *ctx)
 {
 	memo_ctx_t *mc = ctx;
-	gtm_sbuf_put(mc->b, mc->first ? "  {\"key\": " : ",\n  {\"key\": ",
-	             mc->first ? 10 : 12);
+	/* "memo", not "key": the warm-restart reader takes "key" lines as targets. */
+	gtm_sbuf_put(mc->b, mc->first ? "  {\"memo\": " : ",\n  {\"memo\": ",
+	             mc->first ? 11 : 13);
 	gtm_sbuf_json(mc->b, key);
 	gtm_sbuf_printf(mc->b, ", \"value\": \"%016llx\"}", (unsigned long long)value);
 	mc->first = false;

@@ -126,6 +126,9 @@ static void test_warm_line(void **state)
 	assert_int_equal(gtm_warm_line_parse("{\"version\": 1, \"written\": 3.5,", &l),
 	                 GTM_WARM_OTHER);
 	assert_int_equal(gtm_warm_line_parse(" \"targets\": [", &l), GTM_WARM_OTHER);
+	assert_int_equal(gtm_warm_line_parse("  {\"memo\": \"a.example. A pools\", "
+	                                     "\"value\": \"00000000000000ff\"}", &l),
+	                 GTM_WARM_OTHER);
 	assert_int_equal(gtm_warm_line_parse("  {\"name\": \"x.\", \"state\": \"up\"}", &l),
 	                 GTM_WARM_OTHER);
 	assert_int_equal(gtm_warm_line_parse("", &l), GTM_WARM_OTHER);
