@@ -27,6 +27,8 @@
 /*! Initial number of buckets (power of two). */
 #define MIN_BUCKETS	64
 
+int gtm_memo_changed;
+
 static struct {
 	pthread_mutex_t lock;
 	gtm_memo_t **buckets;  /*!< Chain heads. */

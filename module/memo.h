@@ -23,6 +23,7 @@
 
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <urcu/uatomic.h>
@@ -63,10 +64,20 @@ static inline uint64_t gtm_memo_load(const gtm_memo_t *memo)
 	return uatomic_read(&memo->value);
 }
 
+/*! Set when a memo changed, so that the state file saves it soon. */
+extern int gtm_memo_changed;
+
 /*! Writes a memo if the value differs (query path, lock-free). */
 static inline void gtm_memo_store(gtm_memo_t *memo, uint64_t value)
 {
 	if (uatomic_read(&memo->value) != value) {
 		uatomic_set(&memo->value, value);
+		uatomic_set(&gtm_memo_changed, 1);
 	}
+}
+
+/*! Whether a memo changed since the last call (prober). */
+static inline bool gtm_memo_take_changed(void)
+{
+	return uatomic_xchg(&gtm_memo_changed, 0) != 0;
 }

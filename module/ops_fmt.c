@@ -250,6 +250,60 @@ bool gtm_warm_written(const char *line, uint64_t *unix_ms)
 	return p != NULL && parse_seconds(p, unix_ms);
 }
 
+bool gtm_warm_memo_parse(const char *line, char *key, size_t key_len,
+                         uint64_t *value)
+{
+	const char *p = line;
+	while (*p == ' ' || *p == '\t' || *p == ',') {
+		p++;
+	}
+	static const char start[] = "{\"memo\": \"";
+	if (strncmp(p, start, sizeof(start) - 1) != 0 || key_len == 0) {
+		return false;
+	}
+	p += sizeof(start) - 1;
+	size_t len = 0;
+	for (; *p != '"'; p++) {
+		if (*p == '\0' || len + 1 >= key_len) {
+			return false;
+		}
+		if (*p == '\\') {
+			p++;
+			if (*p != '"' && *p != '\\') {
+				return false;
+			}
+		}
+		key[len++] = *p;
+	}
+	key[len] = '\0';
+	static const char val[] = "\", \"value\": \"";
+	if (strncmp(p, val, sizeof(val) - 1) != 0) {
+		return false;
+	}
+	p += sizeof(val) - 1;
+	uint64_t v = 0;
+	unsigned digits = 0;
+	for (; *p != '"'; p++, digits++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9') {
+			d = *p - '0';
+		} else if (*p >= 'a' && *p <= 'f') {
+			d = *p - 'a' + 10;
+		} else {
+			return false;
+		}
+		if (digits == 16) {
+			return false;
+		}
+		v = (v << 4) | d;
+	}
+	if (digits == 0) {
+		return false;
+	}
+	*value = v;
+	return true;
+}
+
 const char *gtm_fmt_duration(uint64_t ms, char *out, size_t out_len)
 {
 	if (ms >= 60000 && ms % 60000 == 0) {

@@ -89,6 +89,19 @@ gtm_warm_kind_t gtm_warm_line_parse(const char *line, gtm_warm_line_t *out);
  */
 bool gtm_warm_written(const char *line, uint64_t *unix_ms);
 
+/*!
+ * Parses a memo line of the state file: {"memo": "KEY", "value": "HEX"}.
+ *
+ * Truth table:
+ *   not a memo line                      -> false
+ *   key with escapes other than \" \\   -> false (skipped)
+ *   key longer than key_len - 1          -> false
+ *   value not 1-16 hex digits            -> false
+ *   otherwise                            -> true, key and value set
+ */
+bool gtm_warm_memo_parse(const char *line, char *key, size_t key_len,
+                         uint64_t *value);
+
 /*! Formats a duration as "5m", "30s", "1.5s" or "250ms". */
 const char *gtm_fmt_duration(uint64_t ms, char *out, size_t out_len);
 

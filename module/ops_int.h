@@ -97,3 +97,12 @@ uint32_t gtm_ops_stale_after(void);
 
 /*! Logs a webhook delivery error if there is one and it is time (lock held). */
 void gtm_ops_hook_errors(void);
+
+/*! Loads the state file of the previous run (first configure only; warm.c). */
+void gtm_warm_load(gtm_ops_t *ops, knotd_mod_t *mod);
+
+/*! Starts a target without a result in its saved state, if any (warm.c). */
+void gtm_warm_apply(gtm_ops_t *ops, gtm_target_t *t, uint64_t wall);
+
+/*! Drops the references of restored memos; an instance holds its own (warm.c). */
+void gtm_warm_memos_release(gtm_ops_t *ops);

@@ -9,7 +9,7 @@
 /*!
  * \file
  *
- * \brief Operations settings, the state file and the warm restart.
+ * \brief Operations settings and the state file (warm restart: warm.c).
  *
  * The prober writes the state file (JSON, one target per line) and the
  * Prometheus file after a publication that changed something and at least
@@ -33,157 +33,6 @@
 #include "memo.h"
 #include "ops_int.h"
 #include "webhook.h"
-
-/* Warm restart. */
-
-static int warm_cmp(const void *a, const void *b)
-{
-	uint64_t ka = ((const gtm_warm_t *)a)->key, kb = ((const gtm_warm_t *)b)->key;
-	return (ka < kb) ? -1 : (ka > kb);
-}
-
-/*!
- * Reads the targets of a state file into the warm table.
- *
- * \param[out] why  Reason when ignored ("missing", "invalid at line N",
- *                  "older than 5m").
- */
-static int warm_read(gtm_ops_t *ops, const char *path, uint64_t wall,
-                     char *why, size_t why_len)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(why, why_len, "missing");
-		return KNOT_ENOENT;
-	}
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, count = 0, alloc = 0;
-	uint64_t written = 0;
-	bool have_written = false;
-	gtm_warm_t *warm = NULL;
-	int ret = KNOT_EOK;
-
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		gtm_warm_line_t wl;
-		gtm_warm_kind_t kind = gtm_warm_line_parse(line, &wl);
-		if (kind == GTM_WARM_OTHER) {
-			if (!have_written) {
-				have_written = gtm_warm_written(line, &written);
-			}
-			continue;
-		}
-		if (kind == GTM_WARM_INVALID || !have_written) {
-			snprintf(why, why_len, "invalid at line %zu", lineno);
-			ret = KNOT_EMALF;
-			goto done;
-		}
-		if (wl.state == GTM_HEALTH_UNKNOWN) {
-			continue;
-		}
-		if (count == alloc) {
-			alloc = (alloc == 0) ? 256 : 2 * alloc;
-			gtm_warm_t *more = realloc(warm, alloc * sizeof(*warm));
-			if (more == NULL) {
-				snprintf(why, why_len, "out of memory");
-				ret = KNOT_ENOMEM;
-				goto done;
-			}
-			warm = more;
-		}
-		warm[count++] = (gtm_warm_t){ .key = wl.key, .state = wl.state,
-		                              .since_wall_ms = wl.since_ms };
-	}
-	if (!have_written) {
-		snprintf(why, why_len, "invalid at line 1");
-		ret = KNOT_EMALF;
-		goto done;
-	}
-	if (wall > written && wall - written > ops->conf.state_max_age_ms) {
-		char dur[32];
-		snprintf(why, why_len, "older than %s",
-		         gtm_fmt_duration(ops->conf.state_max_age_ms, dur, sizeof(dur)));
-		ret = KNOT_ETIMEOUT;
-		goto done;
-	}
-
-	/* Sorted by key; of a key written twice (target and retired) the
-	 * first line stays. */
-	if (count > 1) {
-		qsort(warm, count, sizeof(*warm), warm_cmp);
-	}
-	size_t kept = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (kept == 0 || warm[kept - 1].key != warm[i].key) {
-			warm[kept++] = warm[i];
-		}
-	}
-	free(ops->warm);
-	ops->warm = warm;
-	ops->warm_count = kept;
-	ops->warm_written_ms = written;
-	warm = NULL;
-done:
-	free(warm);
-	free(line);
-	fclose(f);
-	return ret;
-}
-
-/*! Starts a target in its warm state if it has no result yet. */
-static void warm_apply(gtm_ops_t *ops, gtm_target_t *t, uint64_t wall)
-{
-	if (ops->warm_count == 0 || t->probed || t->sm.state != GTM_HEALTH_UNKNOWN ||
-	    t->force == GTM_FORCE_DOWN) {
-		return;
-	}
-	if (wall > ops->warm_written_ms &&
-	    wall - ops->warm_written_ms > ops->conf.state_max_age_ms) {
-		free(ops->warm); /* Too old by now. */
-		ops->warm = NULL;
-		ops->warm_count = 0;
-		return;
-	}
-	gtm_warm_t key = { .key = t->hash };
-	const gtm_warm_t *w = bsearch(&key, ops->warm, ops->warm_count,
-	                              sizeof(*ops->warm), warm_cmp);
-	if (w == NULL) {
-		return;
-	}
-	uint64_t since = (w->since_wall_ms > 0 && w->since_wall_ms <= wall) ?
-	                 w->since_wall_ms : wall;
-	uint64_t now = gtm_now_ms();
-	t->sm.state = w->state;
-	t->sm.since_ms = (now > wall - since) ? now - (wall - since) : 1;
-	t->stats.since_wall_ms = since;
-	t->stats.warm = true;
-	gtm_reg.dirty = true;
-	ops->warm_wait = true;
-}
-
-/*! Loads the state file of the previous run (first configure only). */
-static void warm_load(gtm_ops_t *ops, knotd_mod_t *mod)
-{
-	const char *path = ops->conf.state_file;
-	if (path == NULL) {
-		return;
-	}
-	char why[64] = "";
-	uint64_t wall = gtm_wall_ms();
-	if (warm_read(ops, path, wall, why, sizeof(why)) != KNOT_EOK) {
-		knotd_mod_log(mod, LOG_INFO, "state file %s ignored (%s)", path, why);
-		return;
-	}
-	uint64_t age = (wall > ops->warm_written_ms) ? wall - ops->warm_written_ms : 0;
-	knotd_mod_log(mod, LOG_INFO, "warm start from %s (%zu targets, written %llus ago)",
-	              path, ops->warm_count, (unsigned long long)(age / 1000));
-	/* Targets of an instance configured after taking them. */
-	for (uint32_t s = 0; s < gtm_reg.slot_count; s++) {
-		if (gtm_reg.targets[s] != NULL) {
-			warm_apply(ops, gtm_reg.targets[s], wall);
-		}
-	}
-}
 
 static void target_line(gtm_sbuf_t *b, const gtm_target_t *t);
 
@@ -209,7 +58,7 @@ void gtm_ops_target_new(gtm_target_t *t)
 			break;
 		}
 	}
-	warm_apply(ops, t, wall);
+	gtm_warm_apply(ops, t, wall);
 }
 
 void gtm_ops_target_gone(const gtm_target_t *t)
@@ -343,7 +192,9 @@ void gtm_registry_configure(const gtm_ops_conf_t *conf, knotd_mod_t *mod)
 
 	if (!ops->configured) {
 		ops->configured = true;
-		warm_load(ops, mod);
+		gtm_warm_load(ops, mod);
+	} else {
+		gtm_warm_memos_release(ops);
 	}
 	ops->changed = true;
 	ops->stale_after_ms = gtm_ops_stale_after();
@@ -650,6 +501,9 @@ void gtm_ops_report(const gtm_health_snap_t *snap)
 	uint64_t now = gtm_now_ms();
 	gtm_ops_hook_errors();
 
+	if (gtm_memo_take_changed()) {
+		ops->changed = true; /* A remembered choice to save. */
+	}
 	uint64_t due = gtm_ops_write_due();
 	bool write = due != 0 && (ops->changed || ops->written_ms == 0 || now >= due);
 	if (!ops->changed && !write) {

@@ -174,6 +174,10 @@ typedef struct {
 	gtm_warm_t *warm;            /*!< State file targets, sorted by key. */
 	size_t warm_count;
 	uint64_t warm_written_ms;    /*!< Unix ms the state file was written. */
+	struct gtm_memo **warm_memos; /*!< Remembered choices restored from the
+	                                   state file, referenced until the next
+	                                   configure (an instance took them). */
+	size_t warm_memo_count;
 	bool warm_wait;              /*!< Warm targets: the loader waits for
 	                                  their publication (gtm_registry_unlock). */
 	gtm_warm_t *retired;         /*!< Removed targets kept for a restart. */

@@ -10,7 +10,8 @@ import os
 import re
 import time
 
-from harness import GtmTestCase, O1, O2, O3, read_json, wait_for
+from harness import (GtmTestCase, O1, O2, O3, check_block, gtm_conf,
+                     name_block, pool_block, read_json, wait_for)
 
 GTM = 'gtm.example.com'
 FIRST_ROUND = 3.0         # the hanging check's timeout
@@ -164,3 +165,49 @@ class WarmRestart(GtmTestCase):
         st = read_json(self.state_path)[1]
         self.assertFalse(any(t['warm'] for t in st['targets']))
         self.assertEqual(self.target(st, O3)['state'], 'up')
+
+
+class WarmRemembered(GtmTestCase):
+    """A non-preemptive choice survives a restart: the state file's memos
+    are restored with the targets."""
+
+    def test_sticky_choice_after_restart(self):
+        o = self.start_origins()
+        state_path = os.path.join(self.tmp, 'gtm-state.json')
+        conf = gtm_conf([check_block(port=self.oport, interval='500ms',
+                                     timeout='400ms', rise=1, fall=1)],
+                        [pool_block('origins', [O1, O2]) +
+                         '\n    preempt: off'],
+                        [name_block('gtm', ['origins'])])
+        k = self.start_gtm(conf, options={'state-file': state_path,
+                                          'state-interval': '1s'})
+
+        def memo():
+            st = read_json(state_path)[1] or {}
+            for m in st.get('memos') or []:
+                if 'pool origins' in (m.get('memo') or ''):
+                    return m.get('value')
+            return None
+
+        self.assertAnswer(GTM, 'A', [O1])
+        ok, first = wait_for(memo, 5.0, interval=0.1)
+        self.assertTrue(ok, 'choice of 1 not in the state file:\n%s'
+                        % read_json(state_path)[0])
+        o[1].set_down()
+        self.waitAnswer(GTM, 'A', [O2])
+        o[1].set_up()
+        self.waitLog(r'origins/127\.0\.0\.11 up')
+        self.assertAnswer(GTM, 'A', [O2])   # sticky while 1 is up again
+        # the choice of 2 is saved soon after it was made
+        ok, _ = wait_for(lambda: memo() not in (None, first), 3.0,
+                         interval=0.1)
+        self.assertTrue(ok, 'choice of 2 not saved:\n%s'
+                        % read_json(state_path)[0])
+        self.assertEqual(k.stop(), 0)
+
+        offset = os.path.getsize(k.log_path)
+        k.start()
+        self.assertAnswer(GTM, 'A', [O2])   # not the fresh choice, 1
+        self.assertIn('1 remembered choices', k.log()[offset:])
+        # and it stays there: 1 is up, but the choice is remembered
+        self.assertSteady(GTM, 'A', [O2], 1.0)

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memo.h"
 #include "ops_fmt.h"
 #include "registry.h"
 #include "registry_int.h"
@@ -494,7 +495,9 @@ static uint64_t state_file(const char *name, uint64_t key, const char *st, uint6
 	         " \"prober\": {\"published\": 1.0, \"paused\": false, \"stale\": false},\n"
 	         " \"targets\": [\n"
 	         "  {\"key\": \"%016llx\", \"refs\": [], \"state\": \"%s\", \"since\": %llu.5}\n"
-	         " ],\n \"names\": [\n ]}\n",
+	         " ],\n \"names\": [\n ],\n \"memos\": [\n"
+	         "  {\"memo\": \"gtm.example.com. A pool \\\"p\\\"\", \"value\": \"00000000000000aa\"}\n"
+	         " ]}\n",
 	         (unsigned long long)(now - age_s), (unsigned long long)key, st,
 	         (unsigned long long)(now - age_s - 60));
 	write_file(name, text);
@@ -532,8 +535,13 @@ static void test_warm(void **state)
 	uint64_t since = state_file("warm.json", gtm_target_spec_hash(&spec), "down", 0);
 	reconfigure_first("warm.json");
 	snprintf(expect, sizeof(expect), "I warm start from %s/warm.json (1 targets, "
-	         "written ", dir);
+	         "1 remembered choices, written ", dir);
 	assert_true(log_count(expect) == 1);
+	/* The remembered choice is back, for the instance that takes it. */
+	gtm_memo_t *memo = gtm_memo_get("gtm.example.com. A pool \"p\"");
+	assert_non_null(memo);
+	assert_true(gtm_memo_load(memo) == 0xaa);
+	gtm_memo_put(memo);
 
 	uint32_t slot = get(&spec, MOD_A, "warm");
 	uint32_t slot2 = get(&cold, MOD_A, "cold");
