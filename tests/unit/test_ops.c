@@ -148,19 +148,6 @@ static void tcp_spec(gtm_target_spec_t *spec, const struct sockaddr_storage *add
 	gtm_target_spec_init(spec, &check, addr);
 }
 
-static int listen_on(struct sockaddr_storage *ss)
-{
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	int one = 1;
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	socklen_t len = sizeof(*ss);
-	assert_int_equal(bind(fd, (struct sockaddr *)ss, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, &len), 0);
-	assert_int_equal(listen(fd, 128), 0);
-	return fd;
-}
-
 static uint32_t get(const gtm_target_spec_t *spec, knotd_mod_t *mod, const char *label)
 {
 	uint32_t slot;
@@ -263,7 +250,7 @@ static void test_heartbeat(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 	gtm_target_spec_t spec;
 	tcp_spec(&spec, &lo, 100);
 	uint32_t slot = get(&spec, MOD_A, "hb");
@@ -309,7 +296,7 @@ static void test_overrides(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 	gtm_target_spec_t spec;
 	tcp_spec(&spec, &lo, 100);
 	configure(NULL, "admin", NULL);
@@ -368,7 +355,7 @@ static void test_pause(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 	gtm_target_spec_t spec;
 	tcp_spec(&spec, &lo, 100);
 	configure(NULL, "admin", NULL);
@@ -402,7 +389,7 @@ static void test_reports(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 	gtm_target_spec_t spec;
 	tcp_spec(&spec, &lo, 100);
 	configure("state.json", NULL, "gtm.prom");
@@ -457,7 +444,7 @@ static void test_reports(void **state)
 	assert_true(test_hook_has("target-down x. p/st down\n"));
 	assert_true(test_hook_has("name-all-down x. static\n"));
 
-	lfd = listen_on(&lo);
+	lfd = test_listen_at(&lo);
 	assert_true(wait_state(slot, GTM_HEALTH_UP));
 	assert_true(wait_log("N x. A recovered, answering 192.0.2.1 192.0.2.2\n"));
 	assert_true(test_hook_has("target-up x. p/st up\n"));
@@ -520,7 +507,7 @@ static void test_warm(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo); /* Never answers: HTTP checks time out. */
+	int lfd = test_listen_at(&lo); /* Never answers: HTTP checks time out. */
 	gtm_check_t check = {
 		.type = GTM_CHECK_HTTP, .port = test_port(&lo), .path = "/",
 		.expect_min = 200, .expect_max = 399, .interval_ms = 5000,
@@ -587,7 +574,7 @@ static void test_count_probes(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 	gtm_target_spec_t spec;
 	tcp_spec(&spec, &lo, 100);
 	uint32_t slot = get(&spec, MOD_A, "c1");

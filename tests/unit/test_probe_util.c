@@ -107,6 +107,19 @@ int test_listen(int family, struct sockaddr_storage *ss, int backlog)
 	return fd;
 }
 
+int test_listen_at(struct sockaddr_storage *ss)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	int one = 1;
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	socklen_t len = sizeof(*ss);
+	assert_int_equal(bind(fd, (struct sockaddr *)ss, len), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, &len), 0);
+	assert_int_equal(listen(fd, 128), 0);
+	return fd;
+}
+
 int test_udp(int family, struct sockaddr_storage *ss)
 {
 	return bound(family, SOCK_DGRAM, ss);

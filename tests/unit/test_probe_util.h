@@ -53,6 +53,10 @@ uint16_t test_port(const struct sockaddr_storage *ss);
 /*! Listening TCP socket on a loopback ephemeral port (ss gets the address). */
 int test_listen(int family, struct sockaddr_storage *ss, int backlog);
 
+/*! TCP listener at a given address and port (0: any; SO_REUSEADDR, so a
+ *  port can be listened on again), ss updated with the bound port. */
+int test_listen_at(struct sockaddr_storage *ss);
+
 /*! Bound UDP socket on a loopback ephemeral port (ss gets the address). */
 int test_udp(int family, struct sockaddr_storage *ss);
 

@@ -139,20 +139,6 @@ static void tcp_spec(gtm_target_spec_t *spec, const struct sockaddr_storage *add
 	gtm_target_spec_init(spec, &check, addr);
 }
 
-/* Listening socket on a given loopback address and port (0: any port). */
-static int listen_on(struct sockaddr_storage *ss)
-{
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	int one = 1;
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	socklen_t len = sizeof(*ss);
-	assert_int_equal(bind(fd, (struct sockaddr *)ss, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, &len), 0);
-	assert_int_equal(listen(fd, 128), 0);
-	return fd;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -178,7 +164,7 @@ static void test_hostname_localhost(void **state)
 	struct sockaddr_storage lo = { 0 };
 	memcpy(&lo, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 	char expect[96], addr_str[64];
 	assert_true(gtm_addr_str(&lo, addr_str, sizeof(addr_str)) > 0);
 	snprintf(expect, sizeof(expect), "localhost resolved to %s", addr_str);
@@ -222,7 +208,7 @@ static void test_hostname_http_host(void **state)
 	struct sockaddr_storage lo = { 0 };
 	memcpy(&lo, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 
 	gtm_check_t check = {
 		.type = GTM_CHECK_HTTP, .port = test_port(&lo), .path = "/health",
@@ -299,7 +285,7 @@ static void test_failback_hold(void **state)
 	(void)state;
 	struct sockaddr_storage lo;
 	test_loopback(AF_INET, 0, &lo);
-	int lfd = listen_on(&lo);
+	int lfd = test_listen_at(&lo);
 
 	gtm_target_spec_t spec;
 	tcp_spec(&spec, &lo, test_port(&lo));
@@ -321,7 +307,7 @@ static void test_failback_hold(void **state)
 	assert_int_equal(up_since, 0);
 	assert_true(log_has("held-a (+2 more) down (connect refused"));
 
-	lfd = listen_on(&lo);
+	lfd = test_listen_at(&lo);
 	assert_int_equal(wait_state(slot, GTM_HEALTH_UP, &up_since), GTM_HEALTH_UP);
 	assert_true(up_since > 0);
 	assert_true(up_since <= gtm_now_ms());
