@@ -787,6 +787,32 @@ class GtmTestCase(unittest.TestCase):
             time.sleep(period)
         return n
 
+    def assertSteadyDuring(self, action, name, expected, total=2.0,
+                           min_answers=20):
+        """Query (name, A) every ~5 ms while action() runs and until `total`
+        seconds have passed; every answer must be `expected` (no loss).
+        Returns action's result."""
+        loop = QueryLoop(self.knot, name, 'A', period=0.005)
+        t0 = time.monotonic()
+        loop.start()
+        try:
+            time.sleep(0.1)
+            res = action()
+            rest = total - (time.monotonic() - t0)
+            if rest > 0:
+                time.sleep(rest)
+        finally:
+            results = loop.stop()
+        bad = loop.bad(expected)
+        self.assertGreater(len(results), min_answers, 'query loop too slow')
+        if bad:
+            self.fail('%d of %d answers during/after %s were not %s; first: '
+                      '%s\n%s' % (len(bad), len(results), getattr(
+                          action, '__name__', 'action'), expected,
+                          ['+%.3fs %r' % (t - t0, a) for t, a in bad[:5]],
+                          self.context()))
+        return res
+
     def waitMsg(self, name, rdtype, pred, what, timeout=5.0, ecs=None):
         """Query (whole response, optional ECS) until pred(msg) holds;
         return that response.  `what` describes pred for the failure."""

@@ -17,7 +17,7 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from harness import (GtmTestCase, O1, O2, O3, OriginSet, QueryLoop,
+from harness import (GtmTestCase, O1, O2, O3, OriginSet,
                      STATIC_A, free_port)
 
 ROTATIONS3 = {(O1, O2, O3), (O2, O3, O1), (O3, O1, O2)}
@@ -133,7 +133,7 @@ class PolicyCase(GtmTestCase):
         self.assertAnswer('gtm.example.com', 'A', [O2], ttl=5)
 
         # knotc reload -> still 2, during and after
-        r = self.steady_during(lambda: k.knotc('reload'),
+        r = self.assertSteadyDuring(lambda: k.knotc('reload'),
                                'gtm.example.com', [O2], total=2.0)
         self.assertEqual(r.returncode, 0, r.stdout)
         self.assertSteady('gtm.example.com', 'A', [O2], 0.6)
@@ -145,30 +145,6 @@ class PolicyCase(GtmTestCase):
         # 2 recovers: 1 stays (it is the first choice anyway)
         o[2].set_up()
         self.assertSteady('gtm.example.com', 'A', [O1], 0.6)
-
-    def steady_during(self, action, name, expected, total=2.0):
-        """Query every ~5 ms while action() runs; every answer must be
-        `expected`.  Returns action's result."""
-        loop = QueryLoop(self.knot, name, 'A', period=0.005)
-        t0 = time.monotonic()
-        loop.start()
-        try:
-            time.sleep(0.1)
-            res = action()
-            rest = total - (time.monotonic() - t0)
-            if rest > 0:
-                time.sleep(rest)
-        finally:
-            results = loop.stop()
-        bad = loop.bad(expected)
-        self.assertGreater(len(results), 20, 'query loop too slow')
-        if bad:
-            self.fail('%d of %d answers around the action were not %s; '
-                      'first: %s\n%s' % (
-                          len(bad), len(results), expected,
-                          ['+%.3fs %r' % (t - t0, a) for t, a in bad[:5]],
-                          self.context()))
-        return res
 
     def measure_return(self, name, held, back, limit, ttl_held=None):
         """Poll until the answer is `back`; every answer before must be

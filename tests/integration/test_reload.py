@@ -4,7 +4,7 @@ rejected while the old configuration keeps answering."""
 import re
 import time
 
-from harness import (GtmTestCase, O1, O2, O3, QueryLoop, check_block,
+from harness import (GtmTestCase, O1, O2, O3, check_block,
                      gtm_conf, name_block, pool_block, wait_for)
 
 
@@ -12,28 +12,8 @@ class Reload(GtmTestCase):
 
     def loop_during(self, action, name='gtm.example.com', expected=None,
                     total=2.0):
-        """Query every ~5 ms while running action(); all answers must be
-        `expected`.  Returns action's result."""
-        loop = QueryLoop(self.knot, name, 'A', period=0.005)
-        t0 = time.monotonic()
-        loop.start()
-        try:
-            time.sleep(0.1)
-            res = action()
-            rest = total - (time.monotonic() - t0)
-            if rest > 0:
-                time.sleep(rest)
-        finally:
-            results = loop.stop()
-        bad = loop.bad(expected)
-        self.assertGreater(len(results), 50, 'query loop too slow')
-        if bad:
-            self.fail('%d of %d answers during/after %s were not %s; first: '
-                      '%s\n%s' % (len(bad), len(results), getattr(
-                          action, '__name__', 'action'), expected,
-                          ['+%.3fs %r' % (t - t0, a) for t, a in bad[:5]],
-                          self.context()))
-        return res
+        return self.assertSteadyDuring(action, name, expected, total,
+                                       min_answers=50)
 
     def test_health_survives_reload_and_zone_reload(self):
         o = self.start_origins()
